@@ -1,0 +1,151 @@
+"""Building an index: load the corpus, chunk, embed, write, swap in.
+
+The new index is written into a fresh directory beside the target and moved into
+place only when complete, so an interrupted or failed build leaves the previous
+index working.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.article import Article, load_corpus
+from index.chunking import Chunker, ChunkingSettings
+from index.french import sentence_spans
+from index.store import Store, swap_in
+
+if TYPE_CHECKING:
+    from index.encoder import Encoder
+
+DEFAULT_FACTORY = "Flat"
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """What a build produced, for the CLI's summary and for benchmarks."""
+
+    index_dir: str
+    articles: int
+    chunks: int
+    sentences: int
+    dimension: int
+    model: str
+    factory: str
+    seconds: float
+    embed_seconds: float
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks / self.embed_seconds if self.embed_seconds > 0 else float("inf")
+
+
+def corpus_fingerprint(articles: list[Article]) -> str:
+    """A hash of every article's id, metadata and text: equal corpora, equal fingerprints."""
+    digest = hashlib.sha256()
+    for a in articles:
+        digest.update(json.dumps([a.doc_id, a.title, a.source, a.date, a.url, a.text], ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def make_faiss_index(vectors: np.ndarray, *, factory: str = DEFAULT_FACTORY):
+    """A FAISS inner-product index built by ``factory`` (e.g. ``Flat``, ``HNSW32``, ``IVF256,SQ8``), filled."""
+    import faiss
+
+    dimension = vectors.shape[1]
+    try:
+        index = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
+    except RuntimeError as exc:
+        raise ValueError(f"invalid FAISS factory string {factory!r}: {exc}") from exc
+    if not index.is_trained:
+        index.train(vectors)
+    index.add(vectors)
+    return index
+
+
+def build_index(
+    corpus: Path | list[Article],
+    index_dir: Path,
+    *,
+    encoder: Encoder,
+    chunking: ChunkingSettings | None = None,
+    factory: str = DEFAULT_FACTORY,
+    progress: bool | None = None,
+) -> BuildSummary:
+    """Build the index of ``corpus`` (a folder or loaded articles) into ``index_dir``."""
+    import faiss
+
+    from index import __version__ as index_version
+
+    began = time.perf_counter()
+    articles = corpus if isinstance(corpus, list) else load_corpus(Path(corpus))
+    chunking = chunking or ChunkingSettings()
+    chunker = Chunker(chunking)
+    chunks = [chunk for article in articles for chunk in chunker.split(article)]
+    sentences = [(a.doc_id, s, e) for a in articles for s, e in sentence_spans(a.text)]
+    by_id = {a.doc_id: a for a in articles}
+
+    embed_began = time.perf_counter()
+    chunk_vectors = encoder.encode_passages([c.text for c in chunks], progress=progress)
+    embed_seconds = time.perf_counter() - embed_began
+    sentence_vectors = encoder.encode_passages([by_id[d].text[s:e] for d, s, e in sentences], progress=progress)
+    faiss_index = make_faiss_index(chunk_vectors, factory=factory)
+
+    import sentence_transformers
+
+    manifest = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": {"name": encoder.name, "dimension": encoder.dimension, "prompts": encoder.prompts},
+        "chunking": {"splitter": "RecursiveCharacterTextSplitter", **chunking.__dict__},
+        "index": {"factory": factory, "metric": "inner_product", "ntotal": int(faiss_index.ntotal)},
+        "corpus": {
+            "fingerprint": corpus_fingerprint(articles),
+            "articles": len(articles),
+            "chunks": len(chunks),
+            "sentences": len(sentences),
+        },
+        "versions": {
+            "qa": index_version,
+            "faiss": faiss.__version__,
+            "sentence_transformers": sentence_transformers.__version__,
+            "numpy": np.__version__,
+        },
+    }
+    index_dir = Path(index_dir)
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
+    try:
+        new_dir = staging / "index"
+        Store.write(
+            new_dir,
+            articles=articles,
+            chunks=chunks,
+            chunk_vectors=chunk_vectors,
+            sentences=sentences,
+            sentence_vectors=sentence_vectors,
+            faiss_index=faiss_index,
+            manifest=manifest,
+        )
+        swap_in(new_dir, index_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return BuildSummary(
+        index_dir=str(index_dir),
+        articles=len(articles),
+        chunks=len(chunks),
+        sentences=len(sentences),
+        dimension=encoder.dimension,
+        model=encoder.name,
+        factory=factory,
+        seconds=time.perf_counter() - began,
+        embed_seconds=embed_seconds,
+    )

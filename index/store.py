@@ -1,0 +1,249 @@
+"""The index directory: a FAISS index and plain files that describe it.
+
+Layout (every file is listed in the manifest with its size, so a missing or
+truncated file is caught before it is used)::
+
+    manifest.json        model, chunking, index type, corpus fingerprint, versions, files
+    articles.jsonl       one article per line: id, metadata and full text
+    chunks.npy           int64 rows (article number, start, end); row i is FAISS id i
+    sentences.npy        int64 rows (article number, start, end), sorted by article then start
+    sentence_vectors.npy float16 sentence embeddings (answer extraction)
+    index.faiss          the chunk vectors
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.article import Article
+from index.chunking import Chunk
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+ARTICLES = "articles.jsonl"
+CHUNKS = "chunks.npy"
+SENTENCES = "sentences.npy"
+SENTENCE_VECTORS = "sentence_vectors.npy"
+FAISS_INDEX = "index.faiss"
+REBUILD_HINT = "rebuild it with `qa index build`"
+
+
+class IndexError_(RuntimeError):
+    """Base class for index problems (named with a trailing underscore to not shadow IndexError)."""
+
+
+class IndexLoadError(IndexError_):
+    """The index directory is missing, partial, corrupt or built for another model."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the manifest records about the encoder."""
+
+    name: str
+    dimension: int
+    prompts: dict[str, str]
+
+
+def _write_jsonl(path: Path, rows: Sequence[dict]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False))
+            fh.write("\n")
+
+
+class Store:
+    """An opened index directory: articles, chunks, sentences and the FAISS index."""
+
+    def __init__(
+        self,
+        *,
+        path: Path,
+        manifest: dict,
+        articles: list[Article],
+        chunks: np.ndarray,
+        sentences: np.ndarray,
+        sentence_vectors: np.ndarray,
+        faiss_index,
+    ) -> None:
+        self.path = Path(path)
+        self.manifest = manifest
+        self.articles = articles
+        self.article_by_id = {a.doc_id: a for a in articles}
+        self.article_number = {a.doc_id: i for i, a in enumerate(articles)}
+        self.chunks = chunks
+        self.sentences = sentences
+        self.sentence_vectors = sentence_vectors
+        self.faiss_index = faiss_index
+        # sentence rows of article i are sentences[sentence_bounds[i]:sentence_bounds[i + 1]]
+        self.sentence_bounds = (
+            np.searchsorted(sentences[:, 0], np.arange(len(articles) + 1))
+            if len(sentences)
+            else (np.zeros(len(articles) + 1, dtype=np.int64))
+        )
+
+    # -- reading ---------------------------------------------------------------
+    @property
+    def model(self) -> ModelInfo:
+        m = self.manifest["model"]
+        return ModelInfo(name=m["name"], dimension=int(m["dimension"]), prompts=dict(m.get("prompts") or {}))
+
+    def __len__(self) -> int:
+        return int(self.chunks.shape[0])
+
+    def chunk(self, chunk_id: int) -> Chunk:
+        number, start, end = (int(x) for x in self.chunks[chunk_id])
+        article = self.articles[number]
+        return Chunk(doc_id=article.doc_id, start=start, end=end, text=article.text[start:end])
+
+    def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """FAISS search: ``(scores, chunk ids)``, each of shape (n, k); id -1 pads."""
+        k = max(1, min(k, len(self)))
+        return self.faiss_index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+
+    def sentence_rows(self, doc_id: str, start: int, end: int) -> np.ndarray:
+        """Row numbers of the sentences of ``doc_id`` that overlap ``[start, end)``."""
+        number = self.article_number[doc_id]
+        lo, hi = int(self.sentence_bounds[number]), int(self.sentence_bounds[number + 1])
+        rows = self.sentences[lo:hi]
+        first = lo + int(np.searchsorted(rows[:, 2], start, side="right"))
+        last = lo + int(np.searchsorted(rows[:, 1], end, side="left"))
+        return np.arange(first, max(first, last))
+
+    # -- writing ---------------------------------------------------------------
+    @staticmethod
+    def write(
+        path: Path,
+        *,
+        articles: Sequence[Article],
+        chunks: Sequence[Chunk],
+        chunk_vectors: np.ndarray,
+        sentences: Sequence[tuple[str, int, int]],
+        sentence_vectors: np.ndarray,
+        faiss_index,
+        manifest: dict,
+    ) -> None:
+        """Write a complete index into the (new, empty) directory ``path``."""
+        import faiss
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=False)
+        number = {a.doc_id: i for i, a in enumerate(articles)}
+        _write_jsonl(path / ARTICLES, [_article_row(a) for a in articles])
+        chunk_rows = np.array([(number[c.doc_id], c.start, c.end) for c in chunks], dtype=np.int64).reshape(-1, 3)
+        np.save(path / CHUNKS, chunk_rows)
+        sentence_rows = np.array([(number[d], s, e) for d, s, e in sentences], dtype=np.int64).reshape(-1, 3)
+        np.save(path / SENTENCES, sentence_rows)
+        np.save(path / SENTENCE_VECTORS, np.asarray(sentence_vectors, dtype=np.float16))
+        faiss.write_index(faiss_index, str(path / FAISS_INDEX))
+        del chunk_vectors
+        files = {
+            name: (path / name).stat().st_size for name in (ARTICLES, CHUNKS, SENTENCES, SENTENCE_VECTORS, FAISS_INDEX)
+        }
+        manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files}
+        (path / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    # -- loading ---------------------------------------------------------------
+    @classmethod
+    def load(cls, path: Path, *, mmap: bool = True) -> Store:
+        """Open an index directory, checking it is complete; :class:`IndexLoadError` says to rebuild."""
+        import faiss
+
+        path = Path(path)
+        manifest = read_manifest(path)
+        for name, size in manifest.get("files", {}).items():
+            file = path / name
+            if not file.is_file():
+                raise IndexLoadError(f"{path}: index file {name} is missing; {REBUILD_HINT}")
+            if file.stat().st_size != size:
+                raise IndexLoadError(
+                    f"{path}: index file {name} has {file.stat().st_size} bytes, the manifest says {size} "
+                    f"(truncated or modified); {REBUILD_HINT}"
+                )
+        try:
+            articles = [_article_from_row(json.loads(line)) for line in (path / ARTICLES).open(encoding="utf-8")]
+            mode = "r" if mmap else None
+            chunks = np.load(path / CHUNKS, mmap_mode=mode)
+            sentences = np.load(path / SENTENCES)
+            sentence_vectors = np.load(path / SENTENCE_VECTORS, mmap_mode=mode)
+            flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
+            try:
+                faiss_index = faiss.read_index(str(path / FAISS_INDEX), flags)
+            except RuntimeError:  # not every index type can be memory-mapped
+                faiss_index = faiss.read_index(str(path / FAISS_INDEX))
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise IndexLoadError(f"{path}: the index is corrupt ({exc}); {REBUILD_HINT}") from exc
+        if faiss_index.ntotal != len(chunks) or len(sentence_vectors) != len(sentences):
+            raise IndexLoadError(f"{path}: the index files disagree on their sizes; {REBUILD_HINT}")
+        if faiss_index.d != int(manifest["model"]["dimension"]):
+            raise IndexLoadError(f"{path}: FAISS dimension {faiss_index.d} differs from the manifest's; {REBUILD_HINT}")
+        return cls(
+            path=path,
+            manifest=manifest,
+            articles=articles,
+            chunks=chunks,
+            sentences=sentences,
+            sentence_vectors=sentence_vectors,
+            faiss_index=faiss_index,
+        )
+
+
+def read_manifest(path: Path) -> dict:
+    """The manifest of an index directory, validated; :class:`IndexLoadError` if unusable."""
+    path = Path(path)
+    if not path.is_dir():
+        raise IndexLoadError(f"{path}: no index here; build one with `qa index build`")
+    file = path / MANIFEST
+    if not file.is_file():
+        raise IndexLoadError(f"{path}: {MANIFEST} is missing (not an index, or a partial one); {REBUILD_HINT}")
+    try:
+        manifest = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexLoadError(f"{file}: unreadable manifest ({exc}); {REBUILD_HINT}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        found = manifest.get("format_version") if isinstance(manifest, dict) else None
+        raise IndexLoadError(
+            f"{file}: index format {found!r}, this version reads format {FORMAT_VERSION}; {REBUILD_HINT}"
+        )
+    for key in ("model", "chunking", "index", "corpus", "files"):
+        if key not in manifest:
+            raise IndexLoadError(f"{file}: the manifest has no {key!r} section; {REBUILD_HINT}")
+    return manifest
+
+
+def swap_in(new_dir: Path, target: Path) -> None:
+    """Replace ``target`` by the finished ``new_dir``; the old index stays until the new one is in place."""
+    new_dir, target = Path(new_dir), Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.rmdir(old)
+        os.replace(target, old)
+    try:
+        os.replace(new_dir, target)
+    except OSError:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _article_row(article: Article) -> dict:
+    row = asdict(article)
+    if not row["extra"]:
+        row.pop("extra")
+    return row
+
+
+def _article_from_row(row: dict) -> Article:
+    return Article(**row)

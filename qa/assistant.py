@@ -1,0 +1,99 @@
+"""The assistant: a question (and the conversation so far) in, an extractive answer with citations out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from qa.extract import DEFAULT_THRESHOLD, Candidate, Extractor
+from qa.followup import rewrite
+from qa.question import clean_question
+from qa.retriever import DEFAULT_K, Retriever
+from qa.types import NO_ANSWER_MESSAGE, Answer, AnswerSpan, Citation, Passage
+
+
+class Assistant:
+    """Answers questions over an index.
+
+    >>> assistant = Assistant.load(".qa/index")
+    >>> answer = assistant.ask("Qui a nié les livraisons ?")
+    >>> answer.text, [c.passage.doc_id for c in answer.citations]
+    """
+
+    def __init__(self, retriever: Retriever, *, k: int = DEFAULT_K, threshold: float = DEFAULT_THRESHOLD) -> None:
+        if not 1 <= k <= 100:
+            raise ValueError(f"k must be between 1 and 100, got {k}")
+        self.retriever = retriever
+        self.k = k
+        self.extractor = Extractor(retriever.store, threshold=threshold)
+
+    @classmethod
+    def load(
+        cls,
+        index_dir: str | Path | None = None,
+        *,
+        model: str | None = None,
+        k: int = DEFAULT_K,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> Assistant:
+        return cls(Retriever.load(index_dir, model=model), k=k, threshold=threshold)
+
+    def ask(self, question: str, history: Sequence[Answer] | None = None, *, k: int | None = None) -> Answer:
+        """Answer ``question``; ``history`` (earlier answers, oldest first) gives follow-ups their context."""
+        k = self.k if k is None else k
+        asked = clean_question(question)
+        understood, favoured = rewrite(asked, history)
+        retrieval = self.retriever.retrieve(understood, k=k, boost_docs=favoured)
+        candidates = self.extractor.candidates(understood, retrieval.query_vector, retrieval.passages)
+        span = self.extractor.best(candidates)
+        if span is None:
+            citations = tuple(Citation(rank=i, passage=p) for i, p in enumerate(retrieval.passages, start=1))
+            return Answer(
+                question=asked,
+                span=None,
+                citations=citations,
+                understood_question=understood,
+                message=NO_ANSWER_MESSAGE,
+            )
+        support = [candidates[0], *self.extractor.supporting(candidates[0], candidates)]
+        citations = self._citations(span, support, retrieval.passages, k)
+        return Answer(question=asked, span=span, citations=citations, understood_question=understood)
+
+    def _citations(
+        self, span: AnswerSpan, support: list[Candidate], passages: Sequence[Passage], k: int
+    ) -> tuple[Citation, ...]:
+        """Passages holding the answer (or a near-identical sentence) first, then the others."""
+        cited: list[Citation] = []
+        used: set[int] = set()
+        for cand in support:
+            holder = next(
+                (p for p in passages if p.doc_id == cand.doc_id and p.start < cand.end and cand.start < p.end), None
+            )
+            if holder is None:
+                continue
+            start, end = min(holder.start, cand.start), max(holder.end, cand.end)
+            widened = self.retriever.passage(
+                holder.chunk_id, score=holder.score, rank=holder.rank, start=start, end=end
+            )
+            used.add(holder.chunk_id)
+            cited.append(
+                Citation(
+                    rank=len(cited) + 1,
+                    passage=widened,
+                    highlight=(cand.start - start, cand.end - start),
+                    supports_answer=True,
+                )
+            )
+        for p in passages:
+            if len(cited) >= max(k, len(support)):
+                break
+            if p.chunk_id in used:
+                continue
+            used.add(p.chunk_id)
+            highlight = None
+            if p.doc_id == span.doc_id and p.start <= span.start and span.end <= p.end:
+                highlight = (span.start - p.start, span.end - p.start)
+            cited.append(
+                Citation(rank=len(cited) + 1, passage=p, highlight=highlight, supports_answer=highlight is not None)
+            )
+        return tuple(cited)

@@ -1,0 +1,183 @@
+"""The ``qa`` command line: a thin layer over :mod:`index` and :mod:`qa`.
+
+    qa index build [--corpus DIR] [--index DIR] [--model NAME_OR_PATH]
+    qa index info  [--index DIR]
+    qa ask "QUESTION" [--index DIR] [-k N] [--json]
+    qa serve [--index DIR] [--host 127.0.0.1] [--port 7860]
+
+Exit codes: 0 success (an abstention included), 1 bad input or unusable index, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from index.settings import CORPUS_ENV, INDEX_ENV, MODEL_ENV, default_corpus_dir, default_index_dir
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _add_index(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--index", type=Path, default=None, metavar="DIR", help=f"index directory (default: ${INDEX_ENV} or .qa/index)"
+    )
+
+
+def _add_model(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--model",
+        default=None,
+        metavar="NAME_OR_PATH",
+        help=f"sentence-transformers model id or local directory {what} "
+        f"(default: ${MODEL_ENV} or the bundled multilingual-e5-small)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Questions et réponses extractives sur des articles de presse en français, avec citations exactes.",
+    )
+    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    idx = sub.add_parser("index", help="build or inspect the index")
+    isub = idx.add_subparsers(dest="index_command", required=True, metavar="ACTION")
+    build = isub.add_parser("build", help="(re)build the index from a corpus folder")
+    build.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"folder of .txt/.md articles (default: ${CORPUS_ENV} or ./corpus)",
+    )
+    _add_index(build)
+    _add_model(build, "to embed with")
+    build.add_argument("--chunk-size", type=int, default=None, help="chunk size in characters")
+    build.add_argument("--chunk-overlap", type=int, default=None, help="overlap between chunks in characters")
+    build.add_argument("--factory", default=None, help="FAISS index factory string (default: Flat, exact search)")
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+    info = isub.add_parser("info", help="describe an index")
+    _add_index(info)
+
+    ask = sub.add_parser("ask", help="ask one question")
+    ask.add_argument("question")
+    _add_index(ask)
+    _add_model(ask, "(must be the index's model)")
+    ask.add_argument("-k", type=int, default=5, help="number of passages to retrieve and cite (default 5)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object (see DESIGN.md)")
+
+    serve = sub.add_parser("serve", help="serve the web UI")
+    _add_index(serve)
+    _add_model(serve, "(must be the index's model)")
+    serve.add_argument(
+        "--corpus",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="build the index from this folder first if it is missing",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    serve.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"qa: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def cmd_index_build(args: argparse.Namespace) -> int:
+    from index.encoder import Encoder
+
+    from index.build import DEFAULT_FACTORY, build_index
+    from index.chunking import ChunkingSettings
+    from qa.render import print_build_summary
+
+    defaults = ChunkingSettings()
+    chunking = ChunkingSettings(
+        chunk_size=args.chunk_size if args.chunk_size is not None else defaults.chunk_size,
+        chunk_overlap=args.chunk_overlap if args.chunk_overlap is not None else defaults.chunk_overlap,
+    )
+    corpus = args.corpus or default_corpus_dir()
+    index_dir = args.index or default_index_dir()
+    summary = build_index(
+        corpus,
+        index_dir,
+        encoder=Encoder(args.model),
+        chunking=chunking,
+        factory=args.factory or DEFAULT_FACTORY,
+        progress=False if args.quiet else None,
+    )
+    print_build_summary(summary)
+    return EXIT_OK
+
+
+def cmd_index_info(args: argparse.Namespace) -> int:
+    from index.store import read_manifest
+    from qa.render import print_manifest
+
+    index_dir = args.index or default_index_dir()
+    print_manifest(index_dir, read_manifest(index_dir))
+    return EXIT_OK
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.assistant import Assistant
+    from qa.question import clean_question
+    from qa.render import print_answer
+
+    if not 1 <= args.k <= 100:
+        return _fail(f"-k must be between 1 and 100, got {args.k}")
+    clean_question(args.question)  # reject bad input before loading anything
+    assistant = Assistant.load(args.index, model=args.model, k=args.k)
+    answer = assistant.ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_answer(answer)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.app import serve
+
+    serve(
+        index_dir=args.index or default_index_dir(),
+        corpus_dir=args.corpus,
+        model=args.model,
+        host=args.host,
+        port=args.port,
+        share=args.share,
+    )
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from index.article import CorpusError
+    from index.store import IndexError_
+    from qa.question import QuestionError
+
+    handlers = {"ask": cmd_ask, "serve": cmd_serve}
+    handler = (
+        (cmd_index_build if getattr(args, "index_command", None) == "build" else cmd_index_info)
+        if args.command == "index"
+        else handlers[args.command]
+    )
+    try:
+        return handler(args)
+    except (CorpusError, IndexError_, QuestionError, ValueError) as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
