@@ -104,7 +104,12 @@ def build_index(
 
     manifest = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model": {"name": encoder.name, "dimension": encoder.dimension, "prompts": encoder.prompts},
+        "model": {
+            "name": encoder.name,
+            "spec": getattr(encoder, "spec", None),
+            "dimension": encoder.dimension,
+            "prompts": encoder.prompts,
+        },
         "chunking": {"splitter": "RecursiveCharacterTextSplitter", **chunking.__dict__},
         "index": {"factory": factory, "metric": "inner_product", "ntotal": int(faiss_index.ntotal)},
         "corpus": {

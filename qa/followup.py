@@ -9,9 +9,10 @@ from index.french import QUESTION_WORDS, STOP_WORDS, analyze, fold, words
 from qa.types import Answer
 
 _LEADS = re.compile(r"^\s*(et|mais|alors|puis|ensuite|aussi)\b[\s,]*", re.IGNORECASE)
+_OBJECT_PRONOUN = re.compile(r"\b(?:l['’]|les\s+|leur\s+|lui\s+)(?:a|ont|avait|avaient|aurait|auraient)\b", re.I)
 _ANAPHORA = frozenset(
     """
-    il elle ils elles lui leur cela ca celui celle ceux celles ce cet cette ces y en l le la les son sa
+    il elle ils elles lui leur cela ca celui celle ceux celles ce cet cette ces y en son sa
     ses autre autres
     """.split()
 )
@@ -22,8 +23,9 @@ def is_follow_up(question: str) -> bool:
     terms = analyze(question)
     if _LEADS.match(question) or len(terms) <= 1:
         return True
-    folded = words(question)
-    return len(terms) <= 3 and any(w in _ANAPHORA for w in folded)
+    if _OBJECT_PRONOUN.search(question):
+        return True
+    return len(terms) <= 3 and any(w in _ANAPHORA for w in words(question))
 
 
 def key_words(question: str) -> list[str]:

@@ -1,0 +1,46 @@
+"""Chunking: exact offsets, sizes within bounds, validation of settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.article import Article, load_corpus
+from index.chunking import Chunker, ChunkingSettings
+from tests.conftest import CORPUS
+
+
+def test_every_chunk_is_its_article_text_at_its_offsets():
+    chunker = Chunker()
+    for article in load_corpus(CORPUS):
+        for chunk in chunker.split(article):
+            assert article.text[chunk.start : chunk.end] == chunk.text
+
+
+def test_chunks_respect_the_size_and_cover_the_article():
+    settings = ChunkingSettings(chunk_size=300, chunk_overlap=50)
+    for article in load_corpus(CORPUS):
+        chunks = Chunker(settings).split(article)
+        assert all(len(c.text) <= 300 for c in chunks)
+        covered = set()
+        for c in chunks:
+            covered.update(range(c.start, c.end))
+        assert all(i in covered for i, ch in enumerate(article.text) if not ch.isspace())
+
+
+def test_chunks_prefer_sentence_ends():
+    text = " ".join(f"Phrase numéro {i} du texte, avec quelques mots de plus pour la longueur." for i in range(40))
+    chunks = Chunker(ChunkingSettings(chunk_size=200, chunk_overlap=0)).split(Article(doc_id="a", text=text))
+    assert all(c.text.endswith(".") for c in chunks[:-1])
+
+
+def test_typographic_french_text_keeps_exact_offsets():
+    text = "M.\u00a0Lavrov a dit\u202f: « C’est l’heure. »\n\nQu’en pense-t-on ? Jusqu’à 60.000 personnes… " * 20
+    article = Article(doc_id="fr", text=text)
+    for chunk in Chunker(ChunkingSettings(chunk_size=120, chunk_overlap=30)).split(article):
+        assert text[chunk.start : chunk.end] == chunk.text
+
+
+@pytest.mark.parametrize(("size", "overlap"), [(10, 0), (200, 200), (200, -1)])
+def test_invalid_chunking_settings_are_rejected(size, overlap):
+    with pytest.raises(ValueError, match="chunk_"):
+        ChunkingSettings(chunk_size=size, chunk_overlap=overlap)

@@ -1,0 +1,126 @@
+"""The index directory: written whole, swapped in atomically, checked on load (fast, with a fake encoder)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index.article import CorpusError
+from index.build import build_index
+from index.store import IndexLoadError, Store, read_manifest
+from tests.conftest import CORPUS
+
+
+@pytest.fixture
+def built(tmp_path, fake_encoder):
+    index_dir = tmp_path / "index"
+    build_index(CORPUS, index_dir, encoder=fake_encoder, progress=False)
+    return index_dir
+
+
+def test_build_writes_a_self_describing_directory(built, fake_encoder):
+    manifest = read_manifest(built)
+    assert manifest["model"] == {"name": fake_encoder.name, "spec": "fake", "dimension": 64, "prompts": {}}
+    assert manifest["chunking"]["chunk_size"] > 0 and manifest["index"]["factory"] == "Flat"
+    assert manifest["corpus"]["articles"] == 5 and len(manifest["corpus"]["fingerprint"]) == 64
+    assert {"faiss", "sentence_transformers"} <= set(manifest["versions"])
+
+
+def test_loaded_store_returns_chunks_at_exact_offsets(built):
+    store = Store.load(built)
+    assert len(store) == store.manifest["corpus"]["chunks"]
+    for i in range(len(store)):
+        chunk = store.chunk(i)
+        assert store.article_by_id[chunk.doc_id].text[chunk.start : chunk.end] == chunk.text
+
+
+def test_sentence_rows_cover_a_chunk(built):
+    store = Store.load(built)
+    chunk = store.chunk(0)
+    rows = store.sentence_rows(chunk.doc_id, chunk.start, chunk.end)
+    assert len(rows) >= 1
+    for row in rows:
+        _, start, end = store.sentences[row]
+        assert start < chunk.end and chunk.start < end
+
+
+def test_missing_file_says_to_rebuild(built):
+    (built / "index.faiss").unlink()
+    with pytest.raises(IndexLoadError, match="index.faiss is missing.*qa index build"):
+        Store.load(built)
+
+
+def test_truncated_file_says_to_rebuild(built):
+    data = (built / "chunks.npy").read_bytes()
+    (built / "chunks.npy").write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexLoadError, match="chunks.npy has .* bytes.*truncated.*qa index build"):
+        Store.load(built)
+
+
+def test_missing_manifest_says_to_rebuild(built):
+    (built / "manifest.json").unlink()
+    with pytest.raises(IndexLoadError, match="manifest.json is missing.*qa index build"):
+        Store.load(built)
+
+
+def test_corrupt_manifest_says_to_rebuild(built):
+    (built / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(IndexLoadError, match="unreadable manifest.*qa index build"):
+        Store.load(built)
+
+
+def test_other_format_version_says_to_rebuild(built):
+    manifest = json.loads((built / "manifest.json").read_text())
+    manifest["format_version"] = 999
+    (built / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexLoadError, match="index format 999.*qa index build"):
+        Store.load(built)
+
+
+def test_no_index_directory_says_to_build(tmp_path):
+    with pytest.raises(IndexLoadError, match="no index here"):
+        Store.load(tmp_path / "absent")
+
+
+def test_failed_rebuild_leaves_the_previous_index_intact(built, tmp_path, fake_encoder):
+    before = {p.name: p.read_bytes() for p in built.iterdir()}
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a.txt").write_bytes(b"\xff\xfe not utf-8")
+    with pytest.raises(CorpusError, match=r"a\.txt"):
+        build_index(bad, built, encoder=fake_encoder, progress=False)
+    assert {p.name: p.read_bytes() for p in built.iterdir()} == before
+    assert not [p for p in built.parent.iterdir() if p.name.startswith(".index.")]
+
+
+def test_build_interrupted_during_embedding_leaves_the_previous_index(built, fake_encoder, monkeypatch):
+    before = (built / "manifest.json").read_text()
+
+    def boom(texts, *, progress=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fake_encoder, "encode_passages", boom)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(CORPUS, built, encoder=fake_encoder, progress=False)
+    assert (built / "manifest.json").read_text() == before
+    Store.load(built)
+
+
+def test_empty_corpus_is_an_error_and_keeps_the_index(built, tmp_path, fake_encoder):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CorpusError, match="no .txt or .md article"):
+        build_index(empty, built, encoder=fake_encoder, progress=False)
+    Store.load(built)
+
+
+def test_rebuild_replaces_the_index(built, corpus_copy, fake_encoder):
+    (corpus_copy / "005_nouveau.txt").write_text("---\ntitle: Nouveau\n---\nUn article de plus.\n", encoding="utf-8")
+    build_index(corpus_copy, built, encoder=fake_encoder, progress=False)
+    assert "005_nouveau" in Store.load(built).article_by_id
+
+
+def test_invalid_factory_string_is_a_clear_error(tmp_path, fake_encoder):
+    with pytest.raises(ValueError, match="invalid FAISS factory string 'Nonsense42'"):
+        build_index(CORPUS, tmp_path / "i", encoder=fake_encoder, factory="Nonsense42", progress=False)
