@@ -57,6 +57,14 @@ def corpus_fingerprint(articles: list[Article]) -> str:
     return digest.hexdigest()
 
 
+def model_spec(encoder: Encoder) -> str:
+    """What ``Encoder(spec)`` needs to load this encoder again: ``default`` or the model id/path."""
+    spec = getattr(encoder, "spec", None)
+    if spec:
+        return str(spec)
+    return "default" if getattr(encoder, "is_default", False) else encoder.name
+
+
 def make_faiss_index(vectors: np.ndarray, *, factory: str = DEFAULT_FACTORY):
     """A FAISS inner-product index built by ``factory`` (e.g. ``Flat``, ``HNSW32``, ``IVF256,SQ8``), filled."""
     import faiss
@@ -106,7 +114,7 @@ def build_index(
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "model": {
             "name": encoder.name,
-            "spec": getattr(encoder, "spec", None),
+            "spec": model_spec(encoder),
             "dimension": encoder.dimension,
             "prompts": encoder.prompts,
         },
