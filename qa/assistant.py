@@ -25,7 +25,7 @@ class Assistant:
             raise ValueError(f"k must be between 1 and 100, got {k}")
         self.retriever = retriever
         self.k = k
-        self.extractor = Extractor(retriever.store, threshold=threshold)
+        self.extractor = Extractor(retriever.store, threshold=threshold, encoder=retriever.encoder)
 
     @classmethod
     def load(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from index.french import QUESTION_WORDS, STOP_WORDS, analyze, fold, words
+from index.french import analyze, content_words, fold, words
 from qa.types import Answer
 
 _LEADS = re.compile(r"^\s*(et|mais|alors|puis|ensuite|aussi)\b[\s,]*", re.IGNORECASE)
@@ -29,16 +29,8 @@ def is_follow_up(question: str) -> bool:
 
 
 def key_words(question: str) -> list[str]:
-    """The content words of a question, as written (no stop words, no question words)."""
-    out, seen = [], set()
-    for match in re.finditer(r"\w+(?:-\w+)*", question):
-        word = re.sub(r"^(?:qu|lorsqu|jusqu|[cdjlmnst])['’]", "", match.group(), flags=re.IGNORECASE)
-        f = fold(word)
-        if len(f) < 2 or f in STOP_WORDS or f in QUESTION_WORDS or f in _ANAPHORA or f in seen:
-            continue
-        seen.add(f)
-        out.append(word)
-    return out
+    """The content words of a question, as written (no stop words, question words or pronouns)."""
+    return [w for w in content_words(question) if fold(w) not in _ANAPHORA]
 
 
 def rewrite(question: str, history: Sequence[Answer] | None) -> tuple[str, tuple[str, ...]]:

