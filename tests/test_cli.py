@@ -87,7 +87,18 @@ def test_build_then_info_then_ask_json(tmp_path):
 
 @pytest.mark.slow
 def test_ask_with_another_model_than_the_index_fails(news_index, tmp_path, capsys):
-    other = tmp_path / "not-a-model"
-    other.mkdir()
+    from index.model import prepare_default_model
+
+    other = tmp_path / "another-model"
+    other.symlink_to(prepare_default_model(progress=False).resolve(), target_is_directory=True)
     assert main(["ask", "Qui ?", "--index", str(news_index), "--model", str(other)]) == 1
     assert "was built with the model" in capsys.readouterr().err
+
+
+def test_ask_with_a_directory_that_is_not_a_model_fails(tmp_path, capsys, fake_encoder):
+    from index.build import build_index
+
+    build_index(CORPUS, tmp_path / "index", encoder=fake_encoder, progress=False)
+    (tmp_path / "not-a-model").mkdir()
+    assert main(["ask", "Qui ?", "--index", str(tmp_path / "index"), "--model", str(tmp_path / "not-a-model")]) == 1
+    assert "not-a-model" in capsys.readouterr().err
