@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from qa.extract import DEFAULT_THRESHOLD, Candidate, Extractor
+from qa.extract import Candidate, Extractor
 from qa.followup import rewrite
+from qa.fusion import FusionSettings
 from qa.question import clean_question
-from qa.retriever import DEFAULT_K, Retriever
+from qa.retriever import DEFAULT_FUSION, DEFAULT_K, DEFAULT_RETRIEVAL, Retrieval, Retriever
 from qa.types import NO_ANSWER_MESSAGE, Answer, AnswerSpan, Citation, Passage
 
 
@@ -20,12 +21,15 @@ class Assistant:
     >>> answer.text, [c.passage.doc_id for c in answer.citations]
     """
 
-    def __init__(self, retriever: Retriever, *, k: int = DEFAULT_K, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(self, retriever: Retriever, *, k: int = DEFAULT_K, threshold: float | None = None) -> None:
+        """``threshold``: the confidence (0–1) below which to abstain; None for the calibrated default."""
         if not 1 <= k <= 100:
             raise ValueError(f"k must be between 1 and 100, got {k}")
         self.retriever = retriever
         self.k = k
-        self.extractor = Extractor(retriever.store, threshold=threshold, encoder=retriever.encoder)
+        self.extractor = Extractor(
+            retriever.store, threshold=threshold, encoder=retriever.encoder, idf=retriever.lexical.term_idf
+        )
 
     @classmethod
     def load(
@@ -34,9 +38,12 @@ class Assistant:
         *,
         model: str | None = None,
         k: int = DEFAULT_K,
-        threshold: float = DEFAULT_THRESHOLD,
+        threshold: float | None = None,
+        retrieval: str = DEFAULT_RETRIEVAL,
+        fusion: FusionSettings = DEFAULT_FUSION,
     ) -> Assistant:
-        return cls(Retriever.load(index_dir, model=model), k=k, threshold=threshold)
+        retriever = Retriever.load(index_dir, model=model, retrieval=retrieval, fusion=fusion)
+        return cls(retriever, k=k, threshold=threshold)
 
     def ask(self, question: str, history: Sequence[Answer] | None = None, *, k: int | None = None) -> Answer:
         """Answer ``question``; ``history`` (earlier answers, oldest first) gives follow-ups their context."""
@@ -44,10 +51,19 @@ class Assistant:
         asked = clean_question(question)
         understood, favoured = rewrite(asked, history)
         retrieval = self.retriever.retrieve(understood, k=k, boost_docs=favoured)
-        candidates = self.extractor.candidates(understood, retrieval.query_vector, retrieval.passages)
-        span = self.extractor.best(candidates)
+        return self.answer(asked, retrieval, k=k, understood=understood)
+
+    def answer(
+        self, asked: str, retrieval: Retrieval, *, k: int | None = None, understood: str | None = None
+    ) -> Answer:
+        """The answer from an already made retrieval (its first ``k`` passages)."""
+        k = self.k if k is None else k
+        understood = understood or retrieval.question
+        passages = retrieval.passages[:k]
+        candidates = self.extractor.candidates(understood, retrieval.query_vector, passages)
+        span = self.extractor.best(candidates, understood)
         if span is None:
-            citations = tuple(Citation(rank=i, passage=p) for i, p in enumerate(retrieval.passages, start=1))
+            citations = tuple(Citation(rank=i, passage=p) for i, p in enumerate(passages, start=1))
             return Answer(
                 question=asked,
                 span=None,
@@ -56,7 +72,7 @@ class Assistant:
                 message=NO_ANSWER_MESSAGE,
             )
         support = [candidates[0], *self.extractor.supporting(candidates[0], candidates)]
-        citations = self._citations(span, support, retrieval.passages, k)
+        citations = self._citations(span, support, passages, k)
         return Answer(question=asked, span=span, citations=citations, understood_question=understood)
 
     def _citations(
@@ -65,13 +81,12 @@ class Assistant:
         """Passages holding the answer (or a near-identical sentence) first, then the others."""
         cited: list[Citation] = []
         used: set[int] = set()
-        for cand in support:
-            holder = next(
-                (p for p in passages if p.doc_id == cand.doc_id and p.start < cand.end and cand.start < p.end), None
-            )
+        for number, cand in enumerate(support):
+            a, b = (span.start, span.end) if number == 0 else (cand.start, cand.end)  # the answer may be 2 sentences
+            holder = next((p for p in passages if p.doc_id == cand.doc_id and p.start < b and a < p.end), None)
             if holder is None:
                 continue
-            start, end = min(holder.start, cand.start), max(holder.end, cand.end)
+            start, end = min(holder.start, a), max(holder.end, b)
             widened = self.retriever.passage(
                 holder.chunk_id, score=holder.score, rank=holder.rank, start=start, end=end
             )
@@ -80,7 +95,7 @@ class Assistant:
                 Citation(
                     rank=len(cited) + 1,
                     passage=widened,
-                    highlight=(cand.start - start, cand.end - start),
+                    highlight=(a - start, b - start),
                     supports_answer=True,
                 )
             )

@@ -49,7 +49,7 @@ def print_answer(answer: Answer, *, console: Console | None = None) -> None:
         p = c.passage
         head = Text(f"[{c.rank}] ", style="bold cyan")
         head.append(p.title, style="bold")
-        meta = " · ".join(x for x in (p.source, p.date, p.doc_id, f"{p.start}–{p.end}", f"score {p.score:.3f}") if x)
+        meta = " · ".join(x for x in (p.source, p.date, p.doc_id, f"{p.start}–{p.end}", _score_label(p)) if x)
         head.append(f"\n    {meta}", style="dim")
         console.print(head)
         body = Text(p.text.strip("\n"))
@@ -79,6 +79,35 @@ def print_build_summary(summary) -> None:
     console.print(table)
 
 
+def _index_choice(idx: dict) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in (idx.get("params") or {}).items())
+    auto = idx.get("auto")
+    how = (f"auto : exact jusqu’à {auto['threshold']} chunks, {auto['approximate']} au-delà" if auto
+           else f"demandé : {idx.get('requested', idx.get('factory'))}")
+    removed = idx.get("removed_in_faiss")
+    return how + (f" ; {params}" if params else "") + (f" ; {removed} entrées retirées filtrées" if removed else "")
+
+
+def print_update_summary(summary) -> None:
+    """What ``qa index add`` / ``qa index remove`` changed."""
+    console = _console()
+    table = Table(title="Index mis à jour", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    rows = [
+        ("dossier", summary.index_dir),
+        ("ajoutés", ", ".join(summary.added) or "—"),
+        ("remplacés", ", ".join(summary.replaced) or "—"),
+        ("retirés", ", ".join(summary.removed) or "—"),
+        ("chunks", f"{summary.chunks} (+{summary.chunks_added}, −{summary.chunks_removed})"),
+        ("index FAISS", summary.factory),
+        ("durée", f"{summary.seconds:.1f} s"),
+    ]
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
+
+
 def print_manifest(index_dir: Path, manifest: dict) -> None:
     console = _console()
     table = Table(title=f"Index {index_dir}", show_header=False, title_justify="left")
@@ -95,8 +124,16 @@ def print_manifest(index_dir: Path, manifest: dict) -> None:
         ("préfixes", ", ".join(f"{k}={v!r}" for k, v in (model.get("prompts") or {}).items()) or "aucun"),
         ("découpage", f"{chunking.get('chunk_size')} caractères, chevauchement {chunking.get('chunk_overlap')}"),
         ("index FAISS", f"{idx.get('factory')} ({idx.get('metric')}, {idx.get('ntotal')} vecteurs)"),
+        ("choix de l’index", _index_choice(idx)),
+        ("exécution du modèle", f"{model.get('backend', 'torch')} (questions : "
+                                f"{model.get('query_backend', model.get('backend', 'torch'))})"),
+        ("mis à jour", manifest.get("updated", "—")),
         ("versions", ", ".join(f"{k} {v}" for k, v in (manifest.get("versions") or {}).items())),
     ]
     for key, value in rows:
         table.add_row(key, value)
     console.print(table)
+
+
+def _score_label(p) -> str:
+    return f"similarité {p.similarity:.3f}" if p.similarity is not None else f"score {p.score:.3f}"

@@ -1,5 +1,9 @@
 """Retrieval: a question in, the closest article passages out.
 
+Three modes (``retrieval=``): ``dense`` (FAISS, the encoder's vectors), ``lexical`` (BM25 with
+the French analysis, :mod:`index.lexical`) and ``hybrid`` (both, fused by :mod:`qa.fusion`),
+the default because it measures best (``qa eval``, see the README).
+
 >>> from qa import Retriever
 >>> retriever = Retriever.load(".qa/index")
 >>> for passage in retriever.search("Qui a nié les livraisons ?", k=3):
@@ -8,7 +12,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,14 +20,21 @@ import numpy as np
 
 from index.settings import default_index_dir
 from index.store import IndexLoadError, Store
+from qa.fusion import FusionSettings, fuse
 from qa.question import clean_question
 from qa.types import Passage
 
 if TYPE_CHECKING:
     from index.encoder import Encoder
+    from index.lexical import LexicalIndex
 
 DEFAULT_K = 5
 MAX_K = 100
+RETRIEVALS = ("dense", "lexical", "hybrid")
+DEFAULT_RETRIEVAL = "hybrid"
+DEFAULT_FUSION = FusionSettings()
+POOL = 50  # candidates taken from each list before fusing
+_TOUCH = 2  # characters between two chunks of an article that still make them one passage
 
 
 @dataclass(frozen=True)
@@ -33,26 +44,31 @@ class Retrieval:
     question: str
     query_vector: np.ndarray
     passages: tuple[Passage, ...]
+    dense_scores: dict[int, float] = field(default_factory=dict, repr=False)  # chunk id -> cosine
+    lexical_scores: dict[int, float] = field(default_factory=dict, repr=False)  # chunk id -> BM25
 
 
-def encoder_for_index(store: Store, model: str | None = None) -> Encoder:
-    """The encoder an index was built with (or ``model``), checked against the manifest."""
-    from index.encoder import Encoder
+def encoder_for_index(store: Store, model: str | None = None, backend: str | None = None) -> Encoder:
+    """The encoder an index was built with (its model and backend, or ``model``/``backend``), checked."""
+    from index.encoder import encoder_for_manifest
 
-    recorded = store.manifest["model"]
-    encoder = Encoder(model if model is not None else recorded.get("spec"))
-    if encoder.name != recorded["name"]:
-        raise IndexLoadError(
-            f"{store.path}: the index was built with the model {recorded['name']!r}, not {encoder.name!r}; "
-            f"rebuild it with `qa index build --model ...` for that model, or use the index's model"
-        )
-    return encoder
+    return encoder_for_manifest(store.manifest, model=model, backend=backend, where=store.path)
 
 
 class Retriever:
     """Searches an index; other applications embed this class."""
 
-    def __init__(self, store: Store, encoder: Encoder) -> None:
+    def __init__(
+        self,
+        store: Store,
+        encoder: Encoder,
+        *,
+        retrieval: str = DEFAULT_RETRIEVAL,
+        fusion: FusionSettings = DEFAULT_FUSION,
+        merge_adjacent: bool = True,
+    ) -> None:
+        if retrieval not in RETRIEVALS:
+            raise ValueError(f"retrieval must be one of {', '.join(RETRIEVALS)}, got {retrieval!r}")
         if encoder.dimension != store.model.dimension:
             raise IndexLoadError(
                 f"{store.path}: the index holds {store.model.dimension}-dimensional vectors, the model makes "
@@ -60,35 +76,137 @@ class Retriever:
             )
         self.store = store
         self.encoder = encoder
+        self.retrieval = retrieval
+        self.fusion = fusion
+        self.merge_adjacent = merge_adjacent
+        self._sentence_chunk: np.ndarray | None = None
+        self._lexical = store.lexical
 
     @classmethod
-    def load(cls, index_dir: str | Path | None = None, *, model: str | None = None) -> Retriever:
+    def load(
+        cls,
+        index_dir: str | Path | None = None,
+        *,
+        model: str | None = None,
+        retrieval: str = DEFAULT_RETRIEVAL,
+        fusion: FusionSettings = DEFAULT_FUSION,
+    ) -> Retriever:
         """Open ``index_dir`` (default ``$QA_INDEX`` or ``.qa/index``) with the model it was built with."""
         store = Store.load(Path(index_dir) if index_dir is not None else default_index_dir())
-        return cls(store, encoder_for_index(store, model))
+        return cls(store, encoder_for_index(store, model), retrieval=retrieval, fusion=fusion)
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        """The store's BM25 index; built from the chunk texts for an index that has none."""
+        if self._lexical is None:
+            from index.lexical import LexicalIndex
+
+            self._lexical = LexicalIndex.build({i: self.store.chunk(i).text for i in range(len(self.store))})
+        return self._lexical
 
     def search(self, question: str, *, k: int = DEFAULT_K) -> list[Passage]:
         """The ``k`` passages closest to ``question``, best first."""
         return list(self.retrieve(question, k=k).passages)
 
-    def retrieve(self, question: str, *, k: int = DEFAULT_K, boost_docs: tuple[str, ...] = ()) -> Retrieval:
-        """Like :meth:`search`, also returning the query vector; ``boost_docs`` favours some articles."""
+    def retrieve(
+        self,
+        question: str,
+        *,
+        k: int = DEFAULT_K,
+        boost_docs: tuple[str, ...] = (),
+        exclude_docs: tuple[str, ...] = (),
+    ) -> Retrieval:
+        """Like :meth:`search`, also returning the query vector; ``boost_docs`` favours some articles.
+
+        ``exclude_docs`` leaves articles out as if they were not indexed (the evaluation's
+        unanswerable-by-removal questions; BM25's IDF still counts them).
+        """
         if not 1 <= k <= MAX_K:
             raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
         question = clean_question(question)
         vector = self.encoder.encode_queries([question])[0]
-        pool = min(len(self.store), max(k * 4, 20))
-        scores, ids = self.store.search(vector[None, :], pool)
-        ranked = [(float(s), int(i)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+        pool = min(len(self.store), max(k * 4, POOL))
+        dense: dict[int, float] = {}
+        lexical: dict[int, float] = {}
+        if self.retrieval != "lexical":
+            scores, ids = self.store.search(vector[None, :], pool)
+            dense = {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
+            if self.retrieval == "hybrid" and self.fusion.sentences:
+                for chunk_id, sim in self._by_sentences(vector, pool).items():
+                    dense[chunk_id] = max(dense.get(chunk_id, -1.0), sim)
+        if self.retrieval != "dense":
+            lexical = dict(self.lexical.search(question, k=pool))
+        if exclude_docs:
+            gone = {self.store.article_number[d] for d in exclude_docs if d in self.store.article_number}
+            dense = {i: s for i, s in dense.items() if int(self.store.chunks[i][0]) not in gone}
+            lexical = {i: s for i, s in lexical.items() if int(self.store.chunks[i][0]) not in gone}
+        if self.retrieval == "dense":
+            fused = dict(dense)
+        elif self.retrieval == "lexical":
+            fused = dict(lexical)
+        else:
+            fused = fuse(dense, lexical, self.fusion)
         if boost_docs:
             wanted = set(boost_docs)
-            ranked = [(s + (0.02 if self.store.chunk(i).doc_id in wanted else 0.0), i) for s, i in ranked]
-            ranked.sort(key=lambda pair: -pair[0])
-        passages = tuple(self.passage(i, score=s, rank=r) for r, (s, i) in enumerate(ranked[:k], start=1))
-        return Retrieval(question=question, query_vector=vector, passages=passages)
+            bonus = 0.02 if self.retrieval == "dense" else 0.1 * max(fused.values(), default=0.0)
+            fused = {i: s + (bonus if self.store.chunk(i).doc_id in wanted else 0.0) for i, s in fused.items()}
+        ranked = sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
+        passages = tuple(
+            self.passage(i, score=s, rank=r, start=a, end=b, similarity=dense.get(i))
+            for r, (i, s, a, b) in enumerate(
+                self.merge(ranked, k=k) if self.merge_adjacent else self.unmerged(ranked, k=k), start=1
+            )
+        )
+        return Retrieval(
+            question=question, query_vector=vector, passages=passages, dense_scores=dense, lexical_scores=lexical
+        )
+
+    def _by_sentences(self, vector: np.ndarray, pool: int) -> dict[int, float]:
+        """Chunks scored by their best sentence's similarity (a sentence says one thing; a chunk several)."""
+        if self._sentence_chunk is None:
+            owner = np.full(len(self.store.sentences), -1, dtype=np.int64)
+            for chunk_id in range(len(self.store) - 1, -1, -1):
+                c = self.store.chunk(chunk_id)
+                owner[self.store.sentence_rows(c.doc_id, c.start, c.end)] = chunk_id
+            self._sentence_chunk = owner
+        sims = np.asarray(self.store.sentence_vectors, dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
+        top = np.argsort(-sims)[: pool * 2]
+        out: dict[int, float] = {}
+        for row in top.tolist():
+            chunk_id = int(self._sentence_chunk[row])
+            if chunk_id >= 0:
+                out[chunk_id] = max(out.get(chunk_id, -1.0), float(sims[row]))
+        return out
+
+    @staticmethod
+    def unmerged(ranked: list[tuple[int, float]], *, k: int) -> list[tuple[int, float, int | None, int | None]]:
+        return [(i, s, None, None) for i, s in ranked[:k]]
+
+    def merge(self, ranked: list[tuple[int, float]], *, k: int) -> list[tuple[int, float, int, int]]:
+        """The first ``k`` passages of ``ranked`` chunks, a chunk that overlaps or touches a better one of
+        its article widening it instead of taking a place: ``(chunk id, score, start, end)``."""
+        out: list[list] = []
+        for chunk_id, score in ranked:
+            number, start, end = (int(x) for x in self.store.chunks[chunk_id])
+            for slot in out:
+                if slot[4] == number and start <= slot[3] + _TOUCH and slot[2] <= end + _TOUCH:
+                    slot[2], slot[3] = min(slot[2], start), max(slot[3], end)
+                    break
+            else:
+                if len(out) == k:
+                    break
+                out.append([chunk_id, score, start, end, number])
+        return [(i, s, a, b) for i, s, a, b, _ in out]
 
     def passage(
-        self, chunk_id: int, *, score: float, rank: int = 0, start: int | None = None, end: int | None = None
+        self,
+        chunk_id: int,
+        *,
+        score: float,
+        rank: int = 0,
+        start: int | None = None,
+        end: int | None = None,
+        similarity: float | None = None,
     ) -> Passage:
         """A :class:`Passage` for a chunk, optionally widened to ``[start, end)`` of its article."""
         chunk = self.store.chunk(chunk_id)
@@ -107,4 +225,5 @@ class Retriever:
             date=article.date,
             source=article.source,
             url=article.url,
+            similarity=similarity,
         )

@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved piece of an article: ``text == article.text[start:end]``."""
+    """A retrieved piece of an article: ``text == article.text[start:end]``.
+
+    ``score`` is the retriever's ranking score (reciprocal-rank fusion for hybrid retrieval,
+    BM25 for lexical, cosine for dense); ``similarity`` the cosine between the question and the
+    passage's best chunk (None when dense search did not see it): the number to show people.
+    """
 
     doc_id: str
     title: str
@@ -20,6 +25,7 @@ class Passage:
     date: str = ""
     source: str = ""
     url: str = ""
+    similarity: float | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.start <= self.end:
@@ -35,6 +41,7 @@ class Passage:
             "start": self.start,
             "end": self.end,
             "score": round(float(self.score), 6),
+            "similarity": None if self.similarity is None else round(float(self.similarity), 6),
             "date": self.date or None,
             "source": self.source or None,
             "url": self.url or None,

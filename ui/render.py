@@ -277,7 +277,9 @@ def _card(
     elif closest:
         tags.append('<span class="qa-tag qa-tag-closest">passage proche, sans réponse</span>')
     meta = [x for x in (escape(p.source), escape(format_date(p.date))) if x]
-    meta.append(f"pertinence {format_score(p.score)}")
+    if p.similarity is not None:
+        meta.append(f"similarité {format_score(p.similarity)}")
+    meta.append(f"rang {p.rank}" if p.rank else f"score {format_score(p.score)}")
     head = (
         f'<div class="qa-source-head"><span class="qa-num">[{citation.rank}]</span> '
         f'<span class="qa-title">{escape(p.title)}</span></div>'

@@ -1,0 +1,91 @@
+"""The body of ``qa eval``: open or build the index, run the questions with a progress bar, print."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from qa.evalsets import load_eval_set
+
+
+def build_assistant(args: argparse.Namespace, eval_set):
+    """The assistant to evaluate: over the cached index of a SQuAD file, or over ``--index``."""
+    from index.settings import default_index_dir
+    from index.store import Store
+    from qa.assistant import Assistant
+    from qa.evaluate import CachedQueries, prepare_index
+    from qa.extract import Extractor
+    from qa.fusion import FusionSettings
+    from qa.retriever import DEFAULT_FUSION, DEFAULT_RETRIEVAL, Retriever, encoder_for_index
+
+    fusion = DEFAULT_FUSION
+    if args.fusion or args.lexical_weight is not None:
+        fusion = FusionSettings(
+            method=args.fusion or DEFAULT_FUSION.method,
+            lexical_weight=DEFAULT_FUSION.lexical_weight if args.lexical_weight is None else args.lexical_weight,
+        )
+    if eval_set.kind == "squad":
+        from index.encoder import Encoder
+
+        index_dir = prepare_index(eval_set, Encoder(args.model), progress=False if args.quiet else None)
+        cache = index_dir / "queries.npz"
+    else:
+        index_dir, cache = args.index or default_index_dir(), None
+    store = Store.load(index_dir)
+    encoder = CachedQueries(encoder_for_index(store, args.model), cache)
+    retriever = Retriever(store, encoder, retrieval=args.retrieval or DEFAULT_RETRIEVAL, fusion=fusion)
+    assistant = Assistant(retriever, k=args.k, threshold=args.threshold)
+    if args.no_short:
+        assistant.extractor = Extractor(
+            store, threshold=args.threshold, encoder=encoder, idf=retriever.lexical.term_idf, short_answers=False
+        )
+    return assistant, encoder, fusion
+
+
+def run_eval_command(args: argparse.Namespace) -> int:
+    from qa.eval_render import print_report
+    from qa.evaluate import fit_calibration, run_eval
+
+    if not 1 <= args.k <= 20:
+        raise ValueError(f"-k must be between 1 and 20, got {args.k}")
+    eval_set = load_eval_set(args.file).subset(args.sample, seed=args.seed)
+    assistant, encoder, fusion = build_assistant(args, eval_set)
+    settings = {"retrieval": assistant.retriever.retrieval, "fusion": asdict(fusion), "sample": args.sample}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        disable=args.quiet,
+        transient=True,
+        console=None if sys.stderr.isatty() else None,
+    ) as progress:
+        task = progress.add_task(f"Questions ({eval_set.path.name})", total=len(eval_set.items))
+        report = run_eval(
+            eval_set,
+            assistant,
+            k=args.k,
+            removal=args.unanswerable_by_removal,
+            settings=settings,
+            on_step=lambda: progress.advance(task),
+        )
+    encoder.save()
+    if args.failures:
+        with args.failures.open("w", encoding="utf-8") as fh:
+            for r in report.failures():
+                fh.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
+    fitted = fit_calibration(report) if args.fit_calibration else None
+    if args.json:
+        out = report.to_dict()
+        if fitted:
+            out["fitted_calibration"] = fitted
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        print_report(report)
+        if fitted:
+            print("fitted calibration: " + ", ".join(f"{k}={v:.4f}" for k, v in fitted.items()))
+    return 0

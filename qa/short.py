@@ -1,0 +1,141 @@
+"""Short answers: for qui / quand / où / combien / quel questions, the span inside the answer
+sentence that answers (a name, a date, a number, a place), with exact article offsets.
+
+Candidates are found by patterns (dates, numbers with their unit, runs of capitalised
+words with their particles, « à/en/au + Place »); the question's type says which kinds fit,
+candidates repeating the question's own words are dropped, and among the rest the one
+nearest to the words the sentence shares with the question wins.
+
+>>> s = short_answer("Quand Lavrov est-il arrivé ?", "Lavrov est arrivé le 18 octobre 2023 à Pyongyang.", 0, 49)
+>>> s.text
+'18 octobre 2023'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.french import analyze, fold
+
+KINDS = ("date", "number", "place", "person", "thing")
+
+_MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
+_DATE = re.compile(
+    rf"\b(?:(?:1er|\d{{1,2}})\s+(?:{_MONTHS})(?:\s+\d{{3,4}})?|(?:{_MONTHS})\s+\d{{3,4}}"
+    r"|(?:[IVXLC]+e|\d{1,2}e)\s+siècle|(?:en\s+)?\d{3,4}(?:\s*[-–]\s*\d{2,4})?|années\s+\d{2,4})\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"(?<![\w,.])(?:plus\s+de\s+|moins\s+de\s+|près\s+de\s+|environ\s+)?\d+(?:[\s\u00a0\u202f.,]\d+)*"
+    r"(?:\s*(?:%|°C?|€|\$|km²?|m²?|kg|cm|mm|m|h|min|ans?|mois|jours?|heures?|millions?|milliards?|mille|"
+    r"pour\s?cent|(?!(?:et|à|de|des|du|en|le|la|les|au|aux|sur|par|pour)\b)[a-zà-ÿ]{3,}(?:\s+d['’][a-zà-ÿ]+|\s+de\s+[a-zà-ÿ]+)?))?",
+    re.IGNORECASE,
+)
+_WORDS_NUMBER = re.compile(
+    r"\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|"
+    r"cinquante|soixante|cent|cents|mille)\b(?:[\s-]+(?:et\s+)?(?:un|une|deux|trois|quatre|cinq|six|sept|huit|"
+    r"neuf|dix|vingt|cent|cents|mille))*\s+[a-zà-ÿ]{3,}",
+    re.IGNORECASE,
+)
+_UPPER = r"[A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ]"
+_NAME = re.compile(
+    rf"{_UPPER}[\w’'-]*(?:(?:\s+(?:de|du|des|d['’]|von|van|der|la|le|di|da|del|ben|ibn|bin|et)\s*|\s+){_UPPER}[\w’'-]*)*"
+)
+_PLACE = re.compile(rf"\b(?:à|en|au|aux|dans|vers|depuis|près\s+de|de)\s+(?:la\s+|le\s+|l['’])?({_NAME.pattern})")
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    """A short span: ``text == article_text[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+    kind: str
+
+
+def question_kind(question: str) -> str | None:
+    """What a question asks for: ``date``, ``number``, ``place``, ``person``, ``thing`` or None (why, how…)."""
+    q = fold(question)
+    if re.search(
+        r"\bquand\b|quelle (?:annee|date|epoque|periode)|quel (?:jour|mois|siecle)|en quelle|a quelle date", q
+    ):
+        return "date"
+    if re.search(r"\bcombien\b|quel (?:nombre|age|montant|pourcentage)|quelle (?:somme|taille|superficie|distance)", q):
+        return "number"
+    if re.search(
+        r"(?:^|\W)(?:ou|d'ou|d’ou)\b(?! est-ce)|quel (?:pays|lieu|endroit|continent)|quelle (?:ville|region)", q
+    ):
+        return "place"
+    if re.search(r"(?:^|\W)(?:qui|de qui|par qui|a qui|avec qui)\b", q):
+        return "person"
+    if re.search(r"\b(?:quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles)\b", q):
+        return "thing"
+    return None
+
+
+def _candidates(text: str, kind: str) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
+
+    def add(pattern: re.Pattern[str], label: str, group: int = 0) -> None:
+        for m in pattern.finditer(text):
+            a, b = m.span(group)
+            if b > a:
+                found.append((a, b, label))
+
+    if kind in ("date", "thing"):
+        add(_DATE, "date")
+    if kind in ("number", "thing"):
+        add(_NUMBER, "number")
+        add(_WORDS_NUMBER, "number")
+    if kind in ("place", "thing"):
+        add(_PLACE, "place", 1)
+    if kind in ("person", "place", "thing"):
+        add(_NAME, "name")
+    return found
+
+
+def short_answer(question: str, article_text: str, start: int, end: int) -> ShortAnswer | None:
+    """The short answer to ``question`` inside ``article_text[start:end]``, or None."""
+    kind = question_kind(question)
+    if kind is None:
+        return None
+    sentence = article_text[start:end]
+    asked = set(analyze(question, keep_question_words=False))
+    asked_words = {fold(w) for w in re.findall(r"\w+", question)}
+    matched = [
+        m.start() for m in re.finditer(r"\w+", sentence) if analyze(m.group()) and analyze(m.group())[0] in asked
+    ]
+    best, best_key = None, None
+    for a, b, label in _candidates(sentence, kind):
+        piece = sentence[a:b].strip(" ,;:.")
+        if not piece:
+            continue
+        a = a + sentence[a:b].index(piece)
+        b = a + len(piece)
+        terms = analyze(piece)
+        if terms and all(t in asked for t in terms):
+            continue  # the question's own words are not its answer
+        if label == "name" and a == 0 and len(piece.split()) == 1 and fold(piece) in asked_words | _FUNCTION:
+            continue
+        if label == "name" and fold(piece) in _FUNCTION:
+            continue
+        new = [t for t in terms if t not in asked]
+        distance = min((abs(a - m) for m in matched), default=len(sentence))
+        preferred = {"date": "date", "number": "number", "place": "place", "person": "name"}.get(kind)
+        key = (label != preferred, len(new) == 0, distance)
+        if best_key is None or key < best_key:
+            best, best_key = (a, b, label), key
+    if best is None:
+        return None
+    a, b, label = best
+    return ShortAnswer(text=article_text[start + a : start + b], start=start + a, end=start + b, kind=label)
+
+
+_FUNCTION = frozenset(
+    """
+    le la les un une des du de il elle ils elles on en au aux ce cette ces son sa ses leur leurs
+    mais et ou donc or ni car selon lors apres avant depuis pendant dans pour par sur sous avec
+    """.split()
+)

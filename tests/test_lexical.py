@@ -1,0 +1,72 @@
+"""The French BM25 index: same analysis for chunks and questions, editable, stored as plain files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index.build import build_index
+from index.lexical import FILES, LexicalIndex
+from index.store import IndexLoadError, Store
+from tests.conftest import CORPUS
+
+
+def test_accents_elisions_and_inflections_match_across_question_and_text():
+    lex = LexicalIndex.build({0: "L’armée a démenti les accusations.", 1: "Le ministre est arrivé à Pékin."})
+    assert lex.search("Quelle armee a dementi ?", k=1)[0][0] == 0
+    assert lex.search("accusation de l'armée", k=1)[0][0] == 0
+    assert lex.search("Quand le ministre arrive-t-il ?", k=1)[0][0] == 1
+
+
+def test_stop_words_alone_match_nothing():
+    lex = LexicalIndex.build(["Le chat est sur la table.", "Un chien dort."])
+    assert lex.search("le la les est sur", k=5) == []
+
+
+def test_rare_terms_outweigh_common_ones():
+    lex = LexicalIndex.build(["Kremlin accord", "accord accord signé", "accord conclu", "accord rompu"])
+    assert lex.search("accord Kremlin", k=1)[0][0] == 0
+
+
+def test_documents_can_be_added_removed_and_renumbered_by_chunk_id():
+    lex = LexicalIndex.build({10: "Pyongyang livre des obus.", 11: "Moscou dément."})
+    lex.add({12: "Séoul s'inquiète des obus."})
+    assert {i for i, _ in lex.search("obus", k=5)} == {10, 12}
+    lex.remove([10])
+    assert [i for i, _ in lex.search("obus", k=5)] == [12]
+    lex.renumber({12: 0, 11: 1})
+    assert [i for i, _ in lex.search("obus", k=5)] == [0] and 1 in lex and len(lex) == 2
+
+
+def test_save_and_load_give_the_same_scores(tmp_path):
+    lex = LexicalIndex.build({0: "Lavrov à Pyongyang.", 3: "", 7: "Kim et Poutine à Vladivostok."})
+    assert lex.save(tmp_path) == FILES
+    again = LexicalIndex.load(tmp_path)
+    assert len(again) == 3
+    assert dict(again.search("Poutine Pyongyang", k=3)) == pytest.approx(dict(lex.search("Poutine Pyongyang", k=3)))
+
+
+def test_an_index_of_another_analyzer_is_refused(tmp_path):
+    LexicalIndex.build(["texte"]).save(tmp_path)
+    meta = json.loads((tmp_path / "lexical.json").read_text())
+    (tmp_path / "lexical.json").write_text(json.dumps({**meta, "analyzer": "english"}))
+    with pytest.raises(ValueError, match="analyzer 'english'"):
+        LexicalIndex.load(tmp_path)
+
+
+def test_bad_parameters_are_named():
+    with pytest.raises(ValueError, match="b must be between 0 and 1, got 2"):
+        LexicalIndex(b=2)
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        LexicalIndex.build(["x"]).search("x", k=0)
+
+
+def test_the_build_writes_the_lexical_files_into_the_manifest(tmp_path, fake_encoder):
+    build_index(CORPUS, tmp_path / "index", encoder=fake_encoder, progress=False)
+    store = Store.load(tmp_path / "index")
+    assert set(FILES) <= set(store.manifest["files"])
+    assert store.lexical is not None and len(store.lexical) == len(store)
+    (tmp_path / "index" / "lexical_postings.npy").write_bytes(b"truncated")
+    with pytest.raises(IndexLoadError, match="lexical_postings.npy.*rebuild"):
+        Store.load(tmp_path / "index")

@@ -1,0 +1,69 @@
+"""Short answers: the span inside the answer sentence, with exact offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.short import question_kind, short_answer
+
+TEXT = (
+    "Intro. Sergueï Lavrov est arrivé le 18 octobre 2023 à Pyongyang. "
+    "L'armée russe tire environ 60.000 obus par jour. Le traité a été signé par Vladimir Poutine."
+)
+
+
+def sentence(fragment: str) -> tuple[int, int]:
+    start = TEXT.index(fragment)
+    return start, start + len(fragment)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Quand Lavrov est-il arrivé ?", "date"),
+        ("En quelle année le traité a-t-il été signé ?", "date"),
+        ("Combien d'obus sont tirés ?", "number"),
+        ("Où Lavrov est-il arrivé ?", "place"),
+        ("Qui a signé le traité ?", "person"),
+        ("Quel pays Lavrov visite-t-il ?", "place"),
+        ("Quelle est la capitale ?", "thing"),
+        ("Pourquoi Lavrov est-il venu ?", None),
+    ],
+)
+def test_question_kind(question, kind):
+    assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "fragment", "expected"),
+    [
+        (
+            "Quand Lavrov est-il arrivé ?",
+            "Sergueï Lavrov est arrivé le 18 octobre 2023 à Pyongyang.",
+            "18 octobre 2023",
+        ),
+        ("Où Lavrov est-il arrivé ?", "Sergueï Lavrov est arrivé le 18 octobre 2023 à Pyongyang.", "Pyongyang"),
+        (
+            "Combien d'obus l'armée tire-t-elle ?",
+            "L'armée russe tire environ 60.000 obus par jour.",
+            "environ 60.000 obus",
+        ),
+        ("Qui a signé le traité ?", "Le traité a été signé par Vladimir Poutine.", "Vladimir Poutine"),
+    ],
+)
+def test_short_answer_has_exact_offsets(question, fragment, expected):
+    start, end = sentence(fragment)
+    short = short_answer(question, TEXT, start, end)
+    assert short is not None and short.text == expected
+    assert TEXT[short.start : short.end] == short.text
+    assert start <= short.start < short.end <= end
+
+
+def test_the_question_s_own_words_are_not_its_answer():
+    start, end = sentence("Le traité a été signé par Vladimir Poutine.")
+    assert short_answer("Qui est Vladimir Poutine ?", TEXT, start, end) is None
+
+
+def test_why_questions_get_no_short_answer():
+    start, end = sentence("L'armée russe tire environ 60.000 obus par jour.")
+    assert short_answer("Pourquoi l'armée tire-t-elle ?", TEXT, start, end) is None
