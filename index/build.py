@@ -7,6 +7,7 @@ index working.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -21,13 +22,15 @@ import numpy as np
 
 from index.article import Article, load_corpus
 from index.chunking import Chunker, ChunkingSettings
+from index.faiss_index import AUTO, make_faiss_index, manifest_entry
 from index.french import sentence_spans
+from index.lexical import LexicalIndex
 from index.store import Store, swap_in
 
 if TYPE_CHECKING:
     from index.encoder import Encoder
 
-DEFAULT_FACTORY = "Flat"
+DEFAULT_FACTORY = AUTO  # exact search for small corpora, HNSW above index.faiss_index.AUTO_THRESHOLD chunks
 
 
 @dataclass(frozen=True)
@@ -65,19 +68,36 @@ def model_spec(encoder: Encoder) -> str:
     return "default" if getattr(encoder, "is_default", False) else encoder.name
 
 
-def make_faiss_index(vectors: np.ndarray, *, factory: str = DEFAULT_FACTORY):
-    """A FAISS inner-product index built by ``factory`` (e.g. ``Flat``, ``HNSW32``, ``IVF256,SQ8``), filled."""
+def model_section(encoder: Encoder) -> dict:
+    """The manifest's ``model`` section: name, spec, dimension, prompts and (real encoders) backend."""
+    section = {
+        "name": encoder.name,
+        "spec": model_spec(encoder),
+        "dimension": encoder.dimension,
+        "prompts": encoder.prompts,
+    }
+    backend = getattr(encoder, "backend", None)
+    if backend is not None:
+        from index.encoder import QUERY_BACKEND
+
+        section["backend"] = backend
+        section["query_backend"] = QUERY_BACKEND.get(backend, backend)
+    return section
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that shape an index (read from metadata: nothing is imported)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     import faiss
 
-    dimension = vectors.shape[1]
-    try:
-        index = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
-    except RuntimeError as exc:
-        raise ValueError(f"invalid FAISS factory string {factory!r}: {exc}") from exc
-    if not index.is_trained:
-        index.train(vectors)
-    index.add(vectors)
-    return index
+    from index import __version__ as index_version
+
+    out = {"qa": index_version, "faiss": faiss.__version__, "numpy": np.__version__}
+    for dist, key in (("sentence-transformers", "sentence_transformers"), ("onnxruntime", "onnxruntime")):
+        with contextlib.suppress(PackageNotFoundError):
+            out[key] = version(dist)
+    return out
 
 
 def build_index(
@@ -89,11 +109,11 @@ def build_index(
     factory: str = DEFAULT_FACTORY,
     progress: bool | None = None,
 ) -> BuildSummary:
-    """Build the index of ``corpus`` (a folder or loaded articles) into ``index_dir``."""
-    import faiss
+    """Build the index of ``corpus`` (a folder or loaded articles) into ``index_dir``.
 
-    from index import __version__ as index_version
-
+    ``factory``: ``"auto"`` (exact search for small corpora, HNSW for large ones, see
+    :mod:`index.faiss_index`) or any FAISS factory string.
+    """
     began = time.perf_counter()
     articles = corpus if isinstance(corpus, list) else load_corpus(Path(corpus))
     chunking = chunking or ChunkingSettings()
@@ -107,31 +127,20 @@ def build_index(
     embed_seconds = time.perf_counter() - embed_began
     sentence_vectors = encoder.encode_passages([by_id[d].text[s:e] for d, s, e in sentences], progress=progress)
     faiss_index = make_faiss_index(chunk_vectors, factory=factory)
-
-    import sentence_transformers
+    lexical = LexicalIndex.build({i: c.text for i, c in enumerate(chunks)})
 
     manifest = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model": {
-            "name": encoder.name,
-            "spec": model_spec(encoder),
-            "dimension": encoder.dimension,
-            "prompts": encoder.prompts,
-        },
+        "model": model_section(encoder),
         "chunking": {"splitter": "RecursiveCharacterTextSplitter", **chunking.__dict__},
-        "index": {"factory": factory, "metric": "inner_product", "ntotal": int(faiss_index.ntotal)},
+        "index": manifest_entry(faiss_index, requested=factory),
         "corpus": {
             "fingerprint": corpus_fingerprint(articles),
             "articles": len(articles),
             "chunks": len(chunks),
             "sentences": len(sentences),
         },
-        "versions": {
-            "qa": index_version,
-            "faiss": faiss.__version__,
-            "sentence_transformers": sentence_transformers.__version__,
-            "numpy": np.__version__,
-        },
+        "versions": library_versions(),
     }
     index_dir = Path(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -147,6 +156,7 @@ def build_index(
             sentence_vectors=sentence_vectors,
             faiss_index=faiss_index,
             manifest=manifest,
+            lexical=lexical,
         )
         swap_in(new_dir, index_dir)
     finally:
@@ -158,7 +168,7 @@ def build_index(
         sentences=len(sentences),
         dimension=encoder.dimension,
         model=encoder.name,
-        factory=factory,
+        factory=manifest["index"]["factory"],
         seconds=time.perf_counter() - began,
         embed_seconds=embed_seconds,
     )

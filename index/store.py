@@ -5,10 +5,18 @@ truncated file is caught before it is used)::
 
     manifest.json        model, chunking, index type, corpus fingerprint, versions, files
     articles.jsonl       one article per line: id, metadata and full text
-    chunks.npy           int64 rows (article number, start, end); row i is FAISS id i
+    chunks.npy           int64 rows (article number, start, end): chunk id i is row i
+    chunk_keys.npy       int64 FAISS id of each chunk row (absent: FAISS id i is chunk i)
     sentences.npy        int64 rows (article number, start, end), sorted by article then start
     sentence_vectors.npy float16 sentence embeddings (answer extraction)
-    index.faiss          the chunk vectors
+    index.faiss          the chunk vectors (memory-mapped when opened for reading)
+    lexical.json         the BM25 index of the chunks (:mod:`index.lexical`): analyzer, parameters, vocabulary
+    lexical_postings.npy int64 rows (chunk id, term id, count)
+
+Chunk ids (rows of ``chunks.npy``) are always ``0 … len - 1``; after incremental updates
+(:mod:`index.update`) the FAISS ids may differ from them: ``chunk_keys.npy`` maps each row
+to its FAISS id, and FAISS ids of removed chunks that an index type cannot delete (HNSW)
+are excluded from every search by an id selector, so they are never returned.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ CHUNKS = "chunks.npy"
 SENTENCES = "sentences.npy"
 SENTENCE_VECTORS = "sentence_vectors.npy"
 FAISS_INDEX = "index.faiss"
+CHUNK_KEYS = "chunk_keys.npy"
+LEXICAL_META = "lexical.json"  # index.lexical.META; present when the index has its BM25 files
 REBUILD_HINT = "rebuild it with `qa index build`"
 
 
@@ -73,8 +83,11 @@ class Store:
         sentences: np.ndarray,
         sentence_vectors: np.ndarray,
         faiss_index,
+        lexical=None,
+        chunk_keys: np.ndarray | None = None,
     ) -> None:
         self.path = Path(path)
+        self.lexical = lexical  # index.lexical.LexicalIndex, or None for an index built without one
         self.manifest = manifest
         self.articles = articles
         self.article_by_id = {a.doc_id: a for a in articles}
@@ -83,6 +96,16 @@ class Store:
         self.sentences = sentences
         self.sentence_vectors = sentence_vectors
         self.faiss_index = faiss_index
+        self.chunk_keys = chunk_keys  # None: FAISS id i is chunk i
+        self._row_of_key: np.ndarray | None = None
+        self._live = None  # a faiss.IDSelector over the live FAISS ids, when FAISS holds removed ones
+        if chunk_keys is not None:
+            size = max(int(faiss_index.ntotal), _max_key(chunk_keys) + 1)
+            self._row_of_key = np.full(size, -1, dtype=np.int64)
+            self._row_of_key[chunk_keys] = np.arange(len(chunk_keys))
+            if int(faiss_index.ntotal) != len(chunk_keys):  # removed chunks' vectors are still in FAISS
+                self._live = _selector(chunk_keys, size)
+        self._search_params = _search_params(faiss_index, self._live)
         # sentence rows of article i are sentences[sentence_bounds[i]:sentence_bounds[i + 1]]
         self.sentence_bounds = (
             np.searchsorted(sentences[:, 0], np.arange(len(articles) + 1))
@@ -104,10 +127,23 @@ class Store:
         article = self.articles[number]
         return Chunk(doc_id=article.doc_id, start=start, end=end, text=article.text[start:end])
 
+    @property
+    def dead(self) -> int:
+        """FAISS entries of removed chunks still in the index (excluded from searches)."""
+        return int(self.faiss_index.ntotal) - len(self)
+
     def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """FAISS search: ``(scores, chunk ids)``, each of shape (n, k); id -1 pads."""
         k = max(1, min(k, len(self)))
-        return self.faiss_index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if self._search_params is None:
+            scores, keys = self.faiss_index.search(vectors, k)
+        else:
+            scores, keys = self.faiss_index.search(vectors, k, params=self._search_params)
+        if self._row_of_key is None:
+            return scores, keys
+        rows = np.where(keys >= 0, self._row_of_key[np.maximum(keys, 0)], -1)
+        return scores, rows
 
     def sentence_rows(self, doc_id: str, start: int, end: int) -> np.ndarray:
         """Row numbers of the sentences of ``doc_id`` that overlap ``[start, end)``."""
@@ -130,31 +166,52 @@ class Store:
         sentence_vectors: np.ndarray,
         faiss_index,
         manifest: dict,
+        lexical=None,
+        chunk_keys: np.ndarray | None = None,
     ) -> None:
-        """Write a complete index into the (new, empty) directory ``path``."""
+        """Write a complete index into the (new, empty) directory ``path``.
+
+        ``chunks`` are :class:`Chunk` objects or ready ``(article number, start, end)`` rows;
+        ``chunk_keys`` the FAISS id of each chunk when it is not its position.
+        """
         import faiss
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=False)
         number = {a.doc_id: i for i, a in enumerate(articles)}
         _write_jsonl(path / ARTICLES, [_article_row(a) for a in articles])
-        chunk_rows = np.array([(number[c.doc_id], c.start, c.end) for c in chunks], dtype=np.int64).reshape(-1, 3)
+        if isinstance(chunks, np.ndarray):
+            chunk_rows = chunks.astype(np.int64).reshape(-1, 3)
+        else:
+            chunk_rows = np.array([(number[c.doc_id], c.start, c.end) for c in chunks], dtype=np.int64).reshape(-1, 3)
         np.save(path / CHUNKS, chunk_rows)
-        sentence_rows = np.array([(number[d], s, e) for d, s, e in sentences], dtype=np.int64).reshape(-1, 3)
+        if isinstance(sentences, np.ndarray):
+            sentence_rows = sentences.astype(np.int64).reshape(-1, 3)
+        else:
+            sentence_rows = np.array([(number[d], s, e) for d, s, e in sentences], dtype=np.int64).reshape(-1, 3)
         np.save(path / SENTENCES, sentence_rows)
         np.save(path / SENTENCE_VECTORS, np.asarray(sentence_vectors, dtype=np.float16))
         faiss.write_index(faiss_index, str(path / FAISS_INDEX))
         del chunk_vectors
-        files = {
-            name: (path / name).stat().st_size for name in (ARTICLES, CHUNKS, SENTENCES, SENTENCE_VECTORS, FAISS_INDEX)
-        }
+        names = [ARTICLES, CHUNKS, SENTENCES, SENTENCE_VECTORS, FAISS_INDEX]
+        if chunk_keys is not None and not np.array_equal(chunk_keys, np.arange(len(chunk_rows))):
+            np.save(path / CHUNK_KEYS, np.asarray(chunk_keys, dtype=np.int64))
+            names.append(CHUNK_KEYS)
+        if lexical is not None:
+            names += lexical.save(path)
+        files = {name: (path / name).stat().st_size for name in names}
         manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files}
         (path / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
     # -- loading ---------------------------------------------------------------
     @classmethod
     def load(cls, path: Path, *, mmap: bool = True) -> Store:
-        """Open an index directory, checking it is complete; :class:`IndexLoadError` says to rebuild."""
+        """Open an index directory, checking it is complete; :class:`IndexLoadError` says to rebuild.
+
+        With ``mmap`` (the default) the FAISS codes, the chunk table and the sentence vectors
+        are memory-mapped read-only: opening is fast and only the pages a search touches are
+        read. ``mmap=False`` loads everything into memory (needed to update the index).
+        """
         import faiss
 
         path = Path(path)
@@ -174,14 +231,26 @@ class Store:
             chunks = np.load(path / CHUNKS, mmap_mode=mode)
             sentences = np.load(path / SENTENCES)
             sentence_vectors = np.load(path / SENTENCE_VECTORS, mmap_mode=mode)
-            flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
+            flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mmap else 0
             try:
                 faiss_index = faiss.read_index(str(path / FAISS_INDEX), flags)
             except RuntimeError:  # not every index type can be memory-mapped
                 faiss_index = faiss.read_index(str(path / FAISS_INDEX))
+            lexical = None
+            if LEXICAL_META in manifest.get("files", {}):
+                from index.lexical import LexicalIndex
+
+                lexical = LexicalIndex.load(path)
+            chunk_keys = np.load(path / CHUNK_KEYS) if CHUNK_KEYS in manifest.get("files", {}) else None
+            _apply_params(faiss_index, manifest["index"].get("params") or {})
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise IndexLoadError(f"{path}: the index is corrupt ({exc}); {REBUILD_HINT}") from exc
-        if faiss_index.ntotal != len(chunks) or len(sentence_vectors) != len(sentences):
+        keys_ok = (
+            faiss_index.ntotal == len(chunks)
+            if chunk_keys is None
+            else len(chunk_keys) == len(chunks) and faiss_index.ntotal >= len(chunks)
+        )
+        if not keys_ok or len(sentence_vectors) != len(sentences):
             raise IndexLoadError(f"{path}: the index files disagree on their sizes; {REBUILD_HINT}")
         if faiss_index.d != int(manifest["model"]["dimension"]):
             raise IndexLoadError(f"{path}: FAISS dimension {faiss_index.d} differs from the manifest's; {REBUILD_HINT}")
@@ -193,7 +262,50 @@ class Store:
             sentences=sentences,
             sentence_vectors=sentence_vectors,
             faiss_index=faiss_index,
+            lexical=lexical,
+            chunk_keys=chunk_keys,
         )
+
+
+def _max_key(keys: np.ndarray) -> int:
+    return int(keys.max()) if len(keys) else -1
+
+
+def _selector(keys: np.ndarray, size: int):
+    """A FAISS id selector (bitmap) that lets only ``keys`` through."""
+    import faiss
+
+    bits = np.zeros(size, dtype=bool)
+    bits[keys] = True
+    bitmap = np.packbits(bits, bitorder="little")
+    selector = faiss.IDSelectorBitmap(size, faiss.swig_ptr(bitmap))
+    selector.bitmap_array = bitmap  # keep the bytes alive as long as the selector
+    return selector
+
+
+def _search_params(index, selector):
+    """Per-search parameters carrying ``selector`` and the index's own search settings, or None."""
+    if selector is None:
+        return None
+    import faiss
+
+    inner = faiss.downcast_index(index)
+    if isinstance(inner, faiss.IndexHNSW):
+        return faiss.SearchParametersHNSW(sel=selector, efSearch=inner.hnsw.efSearch)
+    if isinstance(inner, faiss.IndexIVF):
+        return faiss.SearchParametersIVF(sel=selector, nprobe=inner.nprobe)
+    return faiss.SearchParameters(sel=selector)
+
+
+def _apply_params(index, params: dict) -> None:
+    """Search settings recorded in the manifest (``efSearch`` for HNSW, ``nprobe`` for IVF)."""
+    import faiss
+
+    inner = faiss.downcast_index(index)
+    if "efSearch" in params and isinstance(inner, faiss.IndexHNSW):
+        inner.hnsw.efSearch = int(params["efSearch"])
+    if "nprobe" in params and isinstance(inner, faiss.IndexIVF):
+        inner.nprobe = int(params["nprobe"])
 
 
 def read_manifest(path: Path) -> dict:

