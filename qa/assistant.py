@@ -88,7 +88,12 @@ class Assistant:
                 continue
             start, end = min(holder.start, a), max(holder.end, b)
             widened = self.retriever.passage(
-                holder.chunk_id, score=holder.score, rank=holder.rank, start=start, end=end
+                holder.chunk_id,
+                score=holder.score,
+                rank=holder.rank,
+                start=start,
+                end=end,
+                similarity=holder.similarity,
             )
             used.add(holder.chunk_id)
             cited.append(

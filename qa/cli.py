@@ -93,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model(ask, "(must be the index's model)")
     ask.add_argument("-k", type=int, default=5, help="number of passages to retrieve and cite (default 5)")
     ask.add_argument("--json", action="store_true", help="print one JSON object (see DESIGN.md)")
+    ask.add_argument(
+        "--retrieval",
+        choices=("dense", "lexical", "hybrid"),
+        default="hybrid",
+        help="passages by meaning, by words (BM25) or both fused (default: hybrid)",
+    )
 
     serve = sub.add_parser("serve", help="serve the web UI")
     _add_index(serve)
@@ -199,7 +205,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not 1 <= args.k <= 100:
         return _fail(f"-k must be between 1 and 100, got {args.k}")
     clean_question(args.question)  # reject bad input before loading anything
-    assistant = Assistant.load(args.index, model=args.model, k=args.k)
+    assistant = Assistant.load(args.index, model=args.model, k=args.k, retrieval=args.retrieval)
     answer = assistant.ask(args.question)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))

@@ -82,6 +82,7 @@ class Citation:
             "start": p.start,
             "end": p.end,
             "score": round(float(p.score), 6),
+            "similarity": None if p.similarity is None else round(float(p.similarity), 6),
             "highlight": list(self.highlight) if self.highlight else None,
             "supports_answer": self.supports_answer,
             "date": p.date or None,

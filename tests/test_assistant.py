@@ -101,3 +101,10 @@ def test_retriever_search_returns_ranked_passages(assistant):
 def test_search_rejects_bad_k(assistant):
     with pytest.raises(ValueError, match="k must be between 1 and 100, got 0"):
         assistant.retriever.search("Lavrov", k=0)
+
+
+def test_every_citation_shows_the_cosine_similarity_of_its_passage(assistant):
+    answer = assistant.ask("Combien d'obus l'armée russe tire-t-elle chaque jour ?")
+    sims = [c.passage.similarity for c in answer.citations]
+    assert all(s is not None and -1.0 <= s <= 1.0 for s in sims), sims
+    assert answer.to_dict()["citations"][0]["similarity"] == round(sims[0], 6)

@@ -102,3 +102,14 @@ def test_ask_with_a_directory_that_is_not_a_model_fails(tmp_path, capsys, fake_e
     (tmp_path / "not-a-model").mkdir()
     assert main(["ask", "Qui ?", "--index", str(tmp_path / "index"), "--model", str(tmp_path / "not-a-model")]) == 1
     assert "not-a-model" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("retrieval", ["dense", "lexical"])
+def test_ask_can_choose_the_retrieval(news_index, capsys, retrieval):
+    assert main(["ask", "Combien d'obus l'armée russe tire-t-elle chaque jour ?", "--index", str(news_index),
+                 "--retrieval", retrieval, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "60.000 obus" in data["answer"]["text"]
+    if retrieval == "dense":  # BM25 alone sees no cosine
+        assert all(c["similarity"] is not None for c in data["citations"])
