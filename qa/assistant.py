@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from qa.extract import Candidate, Extractor
-from qa.followup import rewrite
+from qa.followup import asks_for_another, rewrite
 from qa.fusion import FusionSettings
 from qa.question import clean_question
 from qa.retriever import DEFAULT_FUSION, DEFAULT_K, DEFAULT_RETRIEVAL, Retrieval, Retriever
@@ -51,16 +51,29 @@ class Assistant:
         asked = clean_question(question)
         understood, favoured = rewrite(asked, history)
         retrieval = self.retriever.retrieve(understood, k=k, boost_docs=favoured)
-        return self.answer(asked, retrieval, k=k, understood=understood)
+        avoid = answered_spans(history[-1]) if history and understood != asked and asks_for_another(asked) else ()
+        return self.answer(asked, retrieval, k=k, understood=understood, avoid=avoid)
 
     def answer(
-        self, asked: str, retrieval: Retrieval, *, k: int | None = None, understood: str | None = None
+        self,
+        asked: str,
+        retrieval: Retrieval,
+        *,
+        k: int | None = None,
+        understood: str | None = None,
+        avoid: Sequence[tuple[str, int, int]] = (),
     ) -> Answer:
-        """The answer from an already made retrieval (its first ``k`` passages)."""
+        """The answer from an already made retrieval (its first ``k`` passages).
+
+        ``avoid``: ``(doc_id, start, end)`` spans not to answer with (an earlier answer, when the
+        question asks for another one).
+        """
         k = self.k if k is None else k
         understood = understood or retrieval.question
         passages = retrieval.passages[:k]
         candidates = self.extractor.candidates(understood, retrieval.query_vector, passages)
+        if avoid:
+            candidates = [c for c in candidates if not _within(c, avoid)]
         span = self.extractor.best(candidates, understood)
         if span is None:
             citations = tuple(Citation(rank=i, passage=p) for i, p in enumerate(passages, start=1))
@@ -117,3 +130,19 @@ class Assistant:
                 Citation(rank=len(cited) + 1, passage=p, highlight=highlight, supports_answer=highlight is not None)
             )
         return tuple(cited)
+
+
+def answered_spans(answer: Answer) -> tuple[tuple[str, int, int], ...]:
+    """``(doc_id, start, end)`` of an answer's sentence in every article that said it."""
+    spans = []
+    for c in answer.citations:
+        if c.highlight is not None:
+            a, b = c.highlight
+            spans.append((c.passage.doc_id, c.passage.start + a, c.passage.start + b))
+    if answer.span is not None:
+        spans.append((answer.span.doc_id, answer.span.start, answer.span.end))
+    return tuple(dict.fromkeys(spans))
+
+
+def _within(candidate: Candidate, spans: Sequence[tuple[str, int, int]]) -> bool:
+    return any(candidate.doc_id == d and candidate.start < e and s < candidate.end for d, s, e in spans)

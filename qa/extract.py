@@ -38,7 +38,7 @@ _SUPPORT_SIMILARITY = 0.95
 _COVERAGE_CAP = 0.01  # the verb cannot make up for more than this
 # « Qui a nié… », « Qui l’a démenti… », « Qu’est-ce qui a été signé… », « Qui est-ce qui avait dit… »
 _QUI_VERB = re.compile(
-    r"^\s*(?:qui|qu['’]est-ce\s+qui|qui\s+est-ce\s+qui)\s+(?:l['’]|les?\s+|la\s+|leur\s+|lui\s+|en\s+|y\s+)?"
+    r"^\s*(?:qui|qu['’]est-ce\s+qui|qui\s+est-ce\s+qui)\s+(?:d['’]autres?\s+|encore\s+)?(?:l['’]|les?\s+|la\s+|leur\s+|lui\s+|en\s+|y\s+)?"
     r"(?:a|ont|avait|avaient|aurait|auraient|aura|est|sont|était|étaient)\s+(?:-t-(?:il|elle)\s+)?"
     r"(?:déjà\s+|été\s+)?([^\W\d_]+(?:-[^\W\d_]+)?)",
     re.IGNORECASE,

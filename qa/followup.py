@@ -1,4 +1,12 @@
-"""Follow-up questions: « Et quand ? » is read in the light of the previous turn."""
+"""Follow-up questions: « Et quand ? » is read in the light of the previous turn.
+
+A follow-up carries the key words of the previous question (« Et quand ? » after « Qui a nié les
+livraisons ? » is asked as « Et quand (nié livraisons …) ? ») and favours the articles that the
+previous answer cited. When it has no content word of its own (« Et quand ? », « Pourquoi ? »,
+« Selon qui ? »), it is about that answer: the answer's key words are carried too, so that the
+sentence that answered (which often holds the when and the why) is found again. « Qui d’autre
+l’a démenti ? » asks for another answer: the previous one is then left out (:func:`asks_for_another`).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +24,8 @@ _ANAPHORA = frozenset(
     ses autre autres
     """.split()
 )
+_ANOTHER = frozenset({"autre", "autres", "encore"})
+MAX_CARRIED = 10  # words carried over from the previous turn
 
 
 def is_follow_up(question: str) -> bool:
@@ -43,8 +53,21 @@ def rewrite(question: str, history: Sequence[Answer] | None) -> tuple[str, tuple
     context = previous.understood_question or previous.question
     own = {fold(w) for w in key_words(question)}
     carried = [w for w in key_words(context) if fold(w) not in own]
+    if not own and previous.span is not None and not asks_for_another(question):
+        seen = {fold(w) for w in carried}
+        for word in key_words(previous.span.text):
+            if len(carried) >= MAX_CARRIED:
+                break
+            if fold(word) not in seen:
+                carried.append(word)
+                seen.add(fold(word))
     docs = tuple(dict.fromkeys(c.passage.doc_id for c in previous.citations if c.supports_answer))
     if not carried:
         return question, docs
     body = question.strip().rstrip("?").rstrip()
     return f"{body} ({' '.join(carried)}) ?", docs
+
+
+def asks_for_another(question: str) -> bool:
+    """« Qui d’autre… ? », « Quels autres… ? », « Qui encore… ? »: the previous answer is not wanted again."""
+    return any(fold(w) in _ANOTHER for w in words(question))

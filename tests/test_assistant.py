@@ -81,6 +81,20 @@ def test_follow_up_uses_the_previous_turn(assistant):
     assert "livraisons" in follow.understood_question
 
 
+def test_who_else_denied_gives_another_denial_than_the_first_answer(assistant):
+    first = assistant.ask("Qui a nié les livraisons ?")
+    other = assistant.ask("Qui d’autre l’a démenti ?", history=[first])
+    assert not other.abstained
+    assert fold(other.text) != fold(first.text)
+    assert any(word in fold(other.text) for word in ("dementi", "objecte", "denonce", "sans preuve", "aucune preuve"))
+
+
+def test_bare_follow_up_is_answered_from_the_previous_answer(assistant):
+    first = assistant.ask("Qui a nié les livraisons ?")
+    follow = assistant.ask("Pourquoi ?", history=[first])
+    assert not follow.abstained and follow.citations[0].supports_answer
+
+
 def test_bad_questions_raise_a_clear_error(assistant):
     for bad in ("", "   ", "x" * 100_000):
         with pytest.raises(QuestionError):

@@ -16,6 +16,7 @@ from qa.extract import ScoringWeights, occlude, question_verb
         ("Qui ont signé l’accord ?", "signé"),
         ("Qu’est-ce qui a été livré ?", "livré"),
         ("Qui avait déjà invité Poutine ?", "invité"),
+        ("Qui d’autre l’a démenti ?", "démenti"),
     ],
 )
 def test_the_verb_of_a_qui_question_is_found(question, verb):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from qa.followup import is_follow_up, key_words, rewrite
+import pytest
+
+from qa.followup import asks_for_another, is_follow_up, key_words, rewrite
 from qa.types import Answer, AnswerSpan, Citation, Passage
 
 
@@ -26,10 +28,28 @@ def test_key_words_keep_the_written_form():
     assert key_words("Qui a nié les livraisons d’armes ?") == ["nié", "livraisons", "armes"]
 
 
-def test_follow_up_is_rewritten_with_the_previous_key_words():
+def test_a_bare_follow_up_carries_the_previous_question_and_answer_key_words():
     understood, docs = rewrite("Et quand ?", [previous_answer()])
-    assert understood == "Et quand (nié livraisons) ?"
+    assert understood == "Et quand (nié livraisons allégations démenties) ?"
     assert docs == ("002",)
+
+
+def test_a_follow_up_with_its_own_words_carries_only_the_previous_question():
+    understood, _ = rewrite("Et la Corée du Nord ?", [previous_answer()])
+    assert understood == "Et la Corée du Nord (nié livraisons) ?"
+
+
+def test_asking_for_another_answer_does_not_carry_the_previous_one():
+    understood, _ = rewrite("Qui d’autre ?", [previous_answer()])
+    assert understood == "Qui d’autre (nié livraisons) ?"
+
+
+@pytest.mark.parametrize(
+    ("question", "another"),
+    [("Qui d’autre l’a démenti ?", True), ("Quels autres pays ?", True), ("Qui encore ?", True), ("Et quand ?", False)],
+)
+def test_questions_asking_for_another_answer_are_recognised(question, another):
+    assert asks_for_another(question) is another
 
 
 def test_no_history_means_no_rewrite():
