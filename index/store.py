@@ -8,10 +8,10 @@ truncated file is caught before it is used)::
     chunks.npy           int64 rows (article number, start, end): chunk id i is row i
     chunk_keys.npy       int64 FAISS id of each chunk row (absent: FAISS id i is chunk i)
     sentences.npy        int64 rows (article number, start, end), sorted by article then start
-    sentence_vectors.npy float16 sentence embeddings (answer extraction)
+    sentence_vectors.npy float16 sentence embeddings (answer extraction; rows read on demand, :mod:`index.rows`)
     index.faiss          the chunk vectors (memory-mapped when opened for reading)
     lexical.json         the BM25 index of the chunks (:mod:`index.lexical`): analyzer, parameters, vocabulary
-    lexical_postings.npy int64 rows (chunk id, term id, count)
+    lexical_*.npy        its term-major postings, counts, term bounds and chunk lengths (memory-mapped)
 
 Chunk ids (rows of ``chunks.npy``) are always ``0 … len - 1``; after incremental updates
 (:mod:`index.update`) the FAISS ids may differ from them: ``chunk_keys.npy`` maps each row
@@ -32,7 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from index.article import Article
+from index.article_file import ArticleFile, ArticlesById
 from index.chunking import Chunk
+from index.rows import RowFile
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -78,7 +80,7 @@ class Store:
         *,
         path: Path,
         manifest: dict,
-        articles: list[Article],
+        articles: Sequence[Article],
         chunks: np.ndarray,
         sentences: np.ndarray,
         sentence_vectors: np.ndarray,
@@ -89,9 +91,10 @@ class Store:
         self.path = Path(path)
         self.lexical = lexical  # index.lexical.LexicalIndex, or None for an index built without one
         self.manifest = manifest
-        self.articles = articles
-        self.article_by_id = {a.doc_id: a for a in articles}
-        self.article_number = {a.doc_id: i for i, a in enumerate(articles)}
+        self.articles = articles  # a list, or an ArticleFile that reads them on demand
+        ids = articles.doc_ids if isinstance(articles, ArticleFile) else [a.doc_id for a in articles]
+        self.article_number = {doc_id: i for i, doc_id in enumerate(ids)}
+        self.article_by_id = ArticlesById(articles, self.article_number)
         self.chunks = chunks
         self.sentences = sentences
         self.sentence_vectors = sentence_vectors
@@ -208,9 +211,10 @@ class Store:
     def load(cls, path: Path, *, mmap: bool = True) -> Store:
         """Open an index directory, checking it is complete; :class:`IndexLoadError` says to rebuild.
 
-        With ``mmap`` (the default) the FAISS codes, the chunk table and the sentence vectors
-        are memory-mapped read-only: opening is fast and only the pages a search touches are
-        read. ``mmap=False`` loads everything into memory (needed to update the index).
+        With ``mmap`` (the default) the FAISS codes, the chunk table and the BM25 postings are
+        memory-mapped read-only, and the sentence vectors (:mod:`index.rows`) and the articles'
+        texts (:mod:`index.article_file`) are read when asked for: opening is fast and memory
+        holds little more than the model. ``mmap=False`` loads everything (to update the index).
         """
         import faiss
 
@@ -226,11 +230,14 @@ class Store:
                     f"(truncated or modified); {REBUILD_HINT}"
                 )
         try:
-            articles = [_article_from_row(json.loads(line)) for line in (path / ARTICLES).open(encoding="utf-8")]
+            if mmap:
+                articles = ArticleFile(path / ARTICLES, parse=_article_from_row)
+            else:
+                articles = [_article_from_row(json.loads(line)) for line in (path / ARTICLES).open(encoding="utf-8")]
             mode = "r" if mmap else None
             chunks = np.load(path / CHUNKS, mmap_mode=mode)
             sentences = np.load(path / SENTENCES)
-            sentence_vectors = np.load(path / SENTENCE_VECTORS, mmap_mode=mode)
+            sentence_vectors = RowFile(path / SENTENCE_VECTORS) if mmap else np.load(path / SENTENCE_VECTORS)
             flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY if mmap else 0
             try:
                 faiss_index = faiss.read_index(str(path / FAISS_INDEX), flags)
@@ -240,7 +247,7 @@ class Store:
             if LEXICAL_META in manifest.get("files", {}):
                 from index.lexical import LexicalIndex
 
-                lexical = LexicalIndex.load(path)
+                lexical = LexicalIndex.load(path, mmap=mmap)
             chunk_keys = np.load(path / CHUNK_KEYS) if CHUNK_KEYS in manifest.get("files", {}) else None
             _apply_params(faiss_index, manifest["index"].get("params") or {})
         except (OSError, ValueError, KeyError, RuntimeError) as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from index.build import build_index
@@ -70,3 +71,40 @@ def test_the_build_writes_the_lexical_files_into_the_manifest(tmp_path, fake_enc
     (tmp_path / "index" / "lexical_postings.npy").write_bytes(b"truncated")
     with pytest.raises(IndexLoadError, match="lexical_postings.npy.*rebuild"):
         Store.load(tmp_path / "index")
+
+
+def test_an_index_in_the_first_layout_still_opens(tmp_path):
+    rows = [(0, 0, 1), (0, 1, 2), (3, -1, 0), (7, 1, 1)]  # chunk 3 has no terms
+    meta = {"analyzer": "french-fold-elision-stop-snowball/1", "k1": 1.2, "b": 0.75, "documents": 3,
+            "vocab": ["lavrov", "pyongyang"]}  # fmt: skip
+    (tmp_path / "lexical.json").write_text(json.dumps(meta))
+    np.save(tmp_path / "lexical_postings.npy", np.array(rows, dtype=np.int64))
+    lex = LexicalIndex.load(tmp_path)
+    assert len(lex) == 3 and 3 in lex and 5 not in lex
+    assert {i for i, _ in lex.search("Pyongyang", k=5)} == {0, 7}
+
+
+def test_files_that_disagree_are_refused(tmp_path):
+    LexicalIndex.build(["Lavrov à Pyongyang.", "Kim à Moscou."]).save(tmp_path)
+    np.save(tmp_path / "lexical_counts.npy", np.ones(1, dtype=np.uint16))
+    with pytest.raises(ValueError, match="disagree on the number of postings"):
+        LexicalIndex.load(tmp_path)
+
+
+def test_scores_are_bm25():
+    lex = LexicalIndex.build(["obus obus Kremlin", "obus", "Séoul", "Pékin"])
+    n, df, avg = 4, 2, (3 + 1 + 1 + 1) / 4
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def bm25(tf, length):
+        return idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / avg))
+
+    assert dict(lex.search("obus", k=2)) == pytest.approx({0: bm25(2, 3), 1: bm25(1, 1)})
+
+
+def test_a_large_index_scores_like_a_small_one():
+    texts = {i: f"Lavrov rencontre Kim numéro {i % 7}" for i in range(2000)}
+    texts[1999] = "Choe Son Hui accueille Lavrov à l'aéroport"
+    lex = LexicalIndex.build(texts)
+    assert lex.search("Qui a accueilli Lavrov ?", k=1)[0][0] == 1999
+    assert len(lex.search("Lavrov", k=3000)) == 2000

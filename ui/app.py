@@ -14,7 +14,7 @@ Besides the chat, the app exposes one API endpoint, ``/ask``, returning the JSON
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from ui.render import escape, sources_html
 from ui.style import CSS, FOCUS_JS, SOURCES_JS
 
 if TYPE_CHECKING:
+    from index.article import Article
     from qa.assistant import Assistant
     from qa.types import Answer
 
@@ -71,7 +72,7 @@ def header_html(assistant: Assistant) -> str:
 def build_app(assistant: Assistant, *, examples: Sequence[str] = EXAMPLES) -> gr.Blocks:
     """The web UI (chat, sources panel, settings) and the ``/ask`` API endpoint, with a request queue."""
     safe = SafeAssistant(assistant)
-    articles = {doc_id: article.text for doc_id, article in assistant.retriever.store.article_by_id.items()}
+    articles = ArticleTexts(assistant.retriever.store.article_by_id)
     default_k = min(assistant.k, MAX_K)
 
     def ask_json(question: str, k: int = default_k, previous: list[str] | None = None) -> dict[str, Any]:
@@ -279,3 +280,19 @@ def serve(
     app = build_app(assistant)
     print(f"Interface prête : http://{host}:{port} (Ctrl-C pour arrêter)", flush=True)
     launch(app, host=host, port=port, share=share)
+
+
+class ArticleTexts(Mapping[str, str]):
+    """doc_id → full text of the article, read when a source panel shows it (« Lire l’article complet »)."""
+
+    def __init__(self, articles: Mapping[str, Article]) -> None:
+        self._articles = articles
+
+    def __getitem__(self, doc_id: str) -> str:
+        return self._articles[doc_id].text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._articles)
+
+    def __len__(self) -> int:
+        return len(self._articles)

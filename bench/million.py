@@ -1,0 +1,233 @@
+"""A served index of a million chunks: open time, memory, and hybrid / dense retrieval and answer latency.
+
+    python bench/million.py [--chunks 1000000] [--queries 200]
+
+`bench/search.py` times FAISS alone; this opens a complete index directory of ``--chunks``
+chunks with :class:`qa.Retriever` / :class:`qa.Assistant`, exactly as ``qa serve`` does, and
+times what a user waits for: hybrid retrieval (question encoding, HNSW, BM25, sentence
+re-scoring of the candidates, fusion, passage assembly), dense retrieval, and the answer.
+
+How the index is made (embedding a million real chunks would take ~7 hours here):
+
+- **Text**: real French sentences (PIAF dev + CNIL FAQ contexts + the news corpus, split by
+  :func:`index.french.sentence_spans`) recombined into synthetic articles of 5 chunks of 4
+  sentences; an article draws its sentences from 2 source texts, so it keeps some topic.
+  BM25 is built by the library's own :meth:`LexicalIndex.add_counts` (term counts of a chunk
+  are the sums of its sentences' counts, analysed once per distinct sentence).
+- **Chunk vectors**: the 1M-vector ``HNSW32,SQ8`` index of `bench/search.py` (real chunk
+  vectors + density-estimate draws; run that script first). They are not the embeddings of
+  these texts: latency and memory do not depend on which vector goes with which text, quality
+  does, and is not measured here.
+- **Sentence vectors**: random unit vectors in float16, one per sentence (same size and
+  access pattern as real ones).
+
+Everything is written once into ``.qa/bench/million-<chunks>/`` (about 4 GB at 1M chunks;
+delete it to rebuild). The timing runs in a fresh process that opens the index as a server
+would; it prints the time to open, the RSS after opening and after the queries (model
+included), and p50 / p95 latencies over real PIAF questions, one at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from common import ROOT, load_line, rss_mb, squad_contexts
+
+CACHE = ROOT / ".qa" / "bench"
+SENTENCES_PER_CHUNK = 4
+CHUNKS_PER_ARTICLE = 5
+
+
+def source_sentences() -> list[list[str]]:
+    """Sentences of each real text (PIAF, CNIL, news), texts with at least 4 sentences."""
+    from index.article import load_corpus
+    from index.french import sentence_spans
+
+    texts = squad_contexts("piaf-v1.1-dev.json") + squad_contexts("cnil-faq-dev.json")
+    texts += [a.text for a in load_corpus(ROOT / "corpus")]
+    out = []
+    for text in texts:
+        sentences = [" ".join(text[s:e].split()) for s, e in sentence_spans(text)]
+        sentences = [s for s in sentences if len(s) >= 20]
+        if len(sentences) >= SENTENCES_PER_CHUNK:
+            out.append(sentences)
+    return out
+
+
+def make_index(target: Path, chunks: int, hnsw: Path) -> None:
+    """Write the index directory ``target`` (see the module's docstring)."""
+    import faiss
+
+    from index.article import Article
+    from index.faiss_index import manifest_entry
+    from index.french import analyze
+    from index.lexical import LexicalIndex
+    from index.store import ARTICLES, CHUNKS, FAISS_INDEX, FORMAT_VERSION, MANIFEST, SENTENCE_VECTORS, SENTENCES
+
+    began = time.perf_counter()
+    texts = source_sentences()
+    pool = sorted({s for t in texts for s in t})
+    number = {s: i for i, s in enumerate(pool)}
+    bags = [Counter(analyze(s)) for s in pool]
+    print(f"  {len(pool):,} distinct real sentences from {len(texts)} texts, analysed "
+          f"({time.perf_counter() - began:.0f} s)")
+    rng = random.Random(0)
+    n_articles = -(-chunks // CHUNKS_PER_ARTICLE)
+    per_article = SENTENCES_PER_CHUNK * CHUNKS_PER_ARTICLE
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    chunk_rows = np.zeros((chunks, 3), dtype=np.int64)
+    sentence_rows = np.zeros((chunks * SENTENCES_PER_CHUNK, 3), dtype=np.int64)
+    chunk_sentences = np.zeros((chunks, SENTENCES_PER_CHUNK), dtype=np.int64)  # pool numbers
+    with (staging / ARTICLES).open("w", encoding="utf-8") as fh:
+        c = s = 0
+        for a in range(n_articles):
+            first, second = rng.choice(texts), rng.choice(texts)
+            picked = [rng.choice(first if i % 3 else second) for i in range(per_article)]
+            body, offset = [], 0
+            for i, sentence in enumerate(picked):
+                if c >= chunks:
+                    break
+                sentence_rows[s] = (a, offset, offset + len(sentence))
+                chunk_sentences[c, i % SENTENCES_PER_CHUNK] = number[sentence]
+                if i % SENTENCES_PER_CHUNK == 0:
+                    chunk_start = offset
+                body.append(sentence)
+                offset += len(sentence) + 1
+                s += 1
+                if i % SENTENCES_PER_CHUNK == SENTENCES_PER_CHUNK - 1:
+                    chunk_rows[c] = (a, chunk_start, offset - 1)
+                    c += 1
+            article = Article(doc_id=f"synthetic-{a:07d}", text=" ".join(body), title=f"Article synthétique {a}")
+            row = {k: v for k, v in asdict(article).items() if k != "extra"}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    np.save(staging / CHUNKS, chunk_rows)
+    np.save(staging / SENTENCES, sentence_rows[: chunks * SENTENCES_PER_CHUNK])
+    print(f"  {n_articles:,} articles, {chunks:,} chunks written ({time.perf_counter() - began:.0f} s)")
+
+    vectors = np.lib.format.open_memmap(
+        staging / SENTENCE_VECTORS, mode="w+", dtype=np.float16, shape=(chunks * SENTENCES_PER_CHUNK, 384)
+    )
+    gen = np.random.default_rng(0)
+    for lo in range(0, len(vectors), 200_000):
+        block = gen.standard_normal((min(200_000, len(vectors) - lo), 384)).astype(np.float32)
+        vectors[lo : lo + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    vectors.flush()
+    del vectors
+    print(f"  sentence vectors written ({time.perf_counter() - began:.0f} s)")
+
+    built = time.perf_counter()
+    lexical = LexicalIndex()
+    lexical.add_counts((i, sum((bags[j] for j in row[1:]), Counter(bags[row[0]]))) for i, row in
+                       enumerate(chunk_sentences.tolist()))
+    lexical_s = time.perf_counter() - built
+    names = list(lexical.save(staging))
+    print(f"  BM25 index: {lexical_s:.0f} s for {chunks:,} chunks, {len(lexical.vocab):,} terms, "
+          f"{len(lexical._docs):,} postings")
+
+    index = faiss.read_index(str(hnsw))
+    if index.ntotal != chunks:
+        raise SystemExit(f"{hnsw} holds {index.ntotal:,} vectors, not {chunks:,}")
+    shutil.copyfile(hnsw, staging / FAISS_INDEX)
+    from index.encoder import Encoder
+
+    encoder = Encoder()
+    manifest = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        "model": {"name": encoder.name, "spec": "default", "dimension": 384, "backend": "onnx-int8",
+                  "query_backend": "onnx", "prompts": {"query": "query: ", "passage": "passage: ",
+                                                       "document": "passage: "}},
+        "chunking": {"splitter": "synthetic", "chunk_size": 600, "chunk_overlap": 0},
+        "index": manifest_entry(index, requested="auto"),
+        "corpus": {"fingerprint": "synthetic", "articles": n_articles, "chunks": chunks,
+                   "sentences": chunks * SENTENCES_PER_CHUNK},
+        "versions": {},
+        "format_version": FORMAT_VERSION,
+    }
+    names += [ARTICLES, CHUNKS, SENTENCES, SENTENCE_VECTORS, FAISS_INDEX]
+    manifest["files"] = {name: (staging / name).stat().st_size for name in names}
+    (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(staging, target)
+    print(f"  done in {time.perf_counter() - began:.0f} s; {sum(manifest['files'].values()) / 2**30:.2f} GiB")
+
+
+def child(index_dir: str, questions: list[str]) -> None:
+    """Open the index as `qa serve` does and time one question at a time; prints one JSON line."""
+    from qa import Assistant, Retriever
+
+    base = rss_mb()
+    began = time.perf_counter()
+    hybrid = Retriever.load(index_dir)
+    hybrid.retrieve("préchauffage")
+    opened = time.perf_counter() - began
+    opened_rss = rss_mb()
+    dense = Retriever(hybrid.store, hybrid.encoder, retrieval="dense")
+    assistant = Assistant(hybrid)
+    out = {"base_rss": base, "open_s": opened, "open_rss": opened_rss, "load": os.getloadavg()[0]}
+    for name, fn in (
+        ("dense", lambda q: dense.retrieve(q)),
+        ("hybrid", lambda q: hybrid.retrieve(q)),
+        ("bm25", lambda q: hybrid.lexical.search(q, k=50)),
+        ("answer", lambda q: assistant.ask(q)),
+    ):
+        for q in questions[:10]:
+            fn(q)
+        ms = []
+        for q in questions:
+            t = time.perf_counter()
+            fn(q)
+            ms.append((time.perf_counter() - t) * 1000)
+        out[name] = [float(np.percentile(ms, 50)), float(np.percentile(ms, 95))]
+    out["end_rss"] = rss_mb()
+    print(json.dumps(out))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    data = json.loads((ROOT.parent / "shared" / "eval" / "piaf-v1.1-dev.json").read_text(encoding="utf-8"))
+    questions = [qa["question"] for a in data["data"] for p in a["paragraphs"] for qa in p["qas"]]
+    questions = random.Random(0).sample(questions, args.queries)
+    if args.child:
+        child(args.child, questions)
+        return
+    print(f"bench/million.py   {load_line()}")
+    target = CACHE / f"million-{args.chunks}"
+    if not target.is_dir():
+        hnsw = CACHE / f"search-kde-{args.chunks}-HNSW32_SQ8.faiss"
+        if not hnsw.is_file():
+            raise SystemExit(f"{hnsw} is missing: run `python bench/search.py --sizes {args.chunks} "
+                             "--factories 'HNSW32,SQ8'` first")
+        print(f"making {target} …")
+        make_index(target, args.chunks, hnsw)
+    cmd = [sys.executable, __file__, "--child", str(target), "--queries", str(args.queries)]
+    run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+    if run.returncode != 0:
+        raise SystemExit(f"the timing process failed:\n{run.stderr[-3000:]}")
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    print(f"\n{args.chunks:,} chunks, {len(questions)} PIAF questions, one at a time   {load_line()}")
+    print(f"open (Retriever.load + first question): {got['open_s']:.1f} s; RSS {got['base_rss']:.0f} MiB bare, "
+          f"{got['open_rss']:.0f} MiB opened, {got['end_rss']:.0f} MiB after the questions (model included)")
+    print(f"{'measure':40s} {'p50 ms':>8s} {'p95 ms':>8s}")
+    for name, label in (("dense", "dense retrieval (k=5)"), ("hybrid", "hybrid retrieval (k=5, the default)"),
+                        ("bm25", "BM25 alone (50 candidates)"), ("answer", "answer = hybrid + extraction")):
+        print(f"{label:40s} {got[name][0]:8.1f} {got[name][1]:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
