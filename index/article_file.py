@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -39,6 +40,7 @@ class ArticleFile(Sequence[Article]):
         self.doc_ids: tuple[str, ...] = tuple(ids)
         self._fd = os.open(self.path, os.O_RDONLY)
         self._cache: OrderedDict[int, Article] = OrderedDict()
+        self._lock = threading.Lock()  # the web UI reads articles from several threads
 
     def __len__(self) -> int:
         return len(self.doc_ids)
@@ -51,15 +53,17 @@ class ArticleFile(Sequence[Article]):
             number += len(self)
         if not 0 <= number < len(self):
             raise IndexError(f"article number {number} out of range (0..{len(self) - 1})")
-        article = self._cache.get(number)
-        if article is None:
-            start, end = int(self._offsets[number]), int(self._offsets[number + 1])
-            article = self._parse(json.loads(os.pread(self._fd, end - start, start)))
+        with self._lock:
+            article = self._cache.get(number)
+            if article is not None:
+                self._cache.move_to_end(number)
+                return article
+        start, end = int(self._offsets[number]), int(self._offsets[number + 1])
+        article = self._parse(json.loads(os.pread(self._fd, end - start, start)))
+        with self._lock:
             self._cache[number] = article
             if len(self._cache) > CACHED:
                 self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(number)
         return article
 
     def close(self) -> None:
