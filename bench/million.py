@@ -4,7 +4,7 @@
 
 `bench/search.py` times FAISS alone; this opens a complete index directory of ``--chunks``
 chunks with :class:`qa.Retriever` / :class:`qa.Assistant`, exactly as ``qa serve`` does, and
-times what a user waits for: hybrid retrieval (question encoding, HNSW, BM25, sentence
+times what a user waits for: hybrid retrieval (question encoding, FAISS, BM25, sentence
 re-scoring of the candidates, fusion, passage assembly), dense retrieval, and the answer.
 
 How the index is made (embedding a million real chunks would take ~7 hours here):
@@ -14,7 +14,8 @@ How the index is made (embedding a million real chunks would take ~7 hours here)
   sentences; an article draws its sentences from 2 source texts, so it keeps some topic.
   BM25 is built by the library's own :meth:`LexicalIndex.add_counts` (term counts of a chunk
   are the sums of its sentences' counts, analysed once per distinct sentence).
-- **Chunk vectors**: the 1M-vector ``HNSW32,SQ8`` index of `bench/search.py` (real chunk
+- **Chunk vectors**: the 1M-vector index that ``auto`` picks (``IVF4096,SQfp16``), made by
+  `bench/search.py --factories auto` (real chunk
   vectors + density-estimate draws; run that script first). They are not the embeddings of
   these texts: latency and memory do not depend on which vector goes with which text, quality
   does, and is not measured here.
@@ -43,6 +44,8 @@ from pathlib import Path
 
 import numpy as np
 from common import ROOT, load_line, rss_mb, squad_contexts
+
+from index.faiss_index import choose_factory
 
 CACHE = ROOT / ".qa" / "bench"
 SENTENCES_PER_CHUNK = 4
@@ -209,10 +212,11 @@ def main() -> None:
     print(f"bench/million.py   {load_line()}")
     target = CACHE / f"million-{args.chunks}"
     if not target.is_dir():
-        hnsw = CACHE / f"search-kde-{args.chunks}-HNSW32_SQ8.faiss"
+        factory = choose_factory("auto", args.chunks)
+        hnsw = CACHE / f"search-kde-{args.chunks}-{factory.replace(',', '_')}.faiss"
         if not hnsw.is_file():
             raise SystemExit(f"{hnsw} is missing: run `python bench/search.py --sizes {args.chunks} "
-                             "--factories 'HNSW32,SQ8'` first")
+                             "--factories auto` first")
         print(f"making {target} …")
         make_index(target, args.chunks, hnsw)
     cmd = [sys.executable, __file__, "--child", str(target), "--queries", str(args.queries)]

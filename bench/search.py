@@ -1,6 +1,8 @@
 """Dense search at scale: latency, recall@10 against exact search, size on disk, RSS, per index type.
 
-    python bench/search.py [--sizes 100000,1000000] [--factories Flat,HNSW32,SQ8,IVF1024,SQ8] [--queries 200]
+    python bench/search.py [--sizes 100000,1000000] [--factories "Flat;auto;HNSW32,SQ8"] [--queries 200]
+
+``auto`` stands for the approximate index that ``qa index build`` picks at that size.
 
 How the vectors are made (real embeddings run at ~25-60 chunks/s here, so a million real
 ones are out of reach): the 5,174 real chunk embeddings of bench/common.py's French prose
@@ -147,11 +149,12 @@ def child(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
-    parser.add_argument("--factories", default="Flat;HNSW32,SQ8;IVF1024,SQ8", help="';'-separated FAISS factories")
+    parser.add_argument("--factories", default="Flat;auto;HNSW32,SQ8",
+                        help="';'-separated FAISS factories; auto: the one qa picks at that size")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--backend", default=None, help="encoder backend (default: the default backend)")
     parser.add_argument("--ef", type=lambda s: [int(x) for x in s.split(",")], default=[32, 64, 96, 128])
-    parser.add_argument("--nprobe", type=lambda s: [int(x) for x in s.split(",")], default=[8, 16, 32])
+    parser.add_argument("--nprobe", type=lambda s: [int(x) for x in s.split(",")], default=[64, 128, 256])
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--truth", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--questions", default=None, help=argparse.SUPPRESS)
@@ -163,7 +166,7 @@ def main() -> None:
 
     import faiss
 
-    from index.faiss_index import make_faiss_index
+    from index.faiss_index import approx_factory, make_faiss_index
 
     print(f"bench/search.py   {load_line()}")
     real, questions, query_vectors = real_vectors(args.backend, args.queries)
@@ -182,6 +185,7 @@ def main() -> None:
         print(f"{'index':14s} {'setting':12s} {'build s':>8s} {'disk MiB':>9s} {'RSS load':>9s} {'RSS end':>8s} "
               f"{'faiss p50/p95 ms':>17s} {'dense p50/p95 ms':>17s} {'recall@10':>9s} {'load':>5s}")
         for factory in [f.strip() for f in args.factories.split(";") if f.strip()]:
+            factory = approx_factory(size) if factory.lower() == "auto" else factory
             file = CACHE / f"search-kde-{size}-{factory.replace(',', '_')}.faiss"
             build_s = float("nan")
             if not file.is_file():

@@ -1,24 +1,41 @@
 """The FAISS index type: chosen by corpus size, built, and described in the manifest.
 
 ``factory="auto"`` (the default) gives exact inner-product search (``Flat``) up to
-:data:`AUTO_THRESHOLD` chunks and an HNSW graph over 8-bit scalar-quantized vectors
-(``HNSW32,SQ8``) above it; the threshold and the HNSW settings come from
-``bench/search.py`` (see bench/README.md): below it exact search answers within a few
-milliseconds, above it HNSW keeps a query under a millisecond or two at recall@10 ≥ 0.95
-with a quarter of the memory. Any FAISS factory string can be asked for instead.
+:data:`AUTO_THRESHOLD` chunks and, above it, an inverted file over half-precision vectors
+(``IVF<nlist>,SQfp16``, :func:`approx_factory`): ``nlist`` the power of two nearest to
+4·√n, :data:`IVF_NPROBE` lists visited per query. The threshold and the settings come
+from ``bench/search.py`` (see bench/README.md): below 50,000 chunks exact search answers
+within a few milliseconds; above it the inverted file keeps recall@10 ≥ 0.95 against exact
+search (0.987 at 50k and 100k, 0.969 at 1M) in 2–5 ms a query, deletes vectors in place
+(``qa index remove``), and holds half the memory of Flat. An HNSW graph (tried first) was
+as good at 100k but fell to recall@10 0.34 at 1M on the same data. Any FAISS factory string
+can be asked for instead.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 AUTO = "auto"
 EXACT_FACTORY = "Flat"
-APPROX_FACTORY = "HNSW32,SQ8"
+APPROX_FACTORY = "IVF{nlist},SQfp16"  # the approximate family of "auto"; nlist from approx_factory()
 AUTO_THRESHOLD = 50_000  # chunks; a Flat search costs 13 ms per query at 100k here, ~6.5 ms at 50k (bench/search.py)
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128  # recall@10 0.97 at 100k vectors, 0.75 ms a query (bench/search.py)
-IVF_NPROBE = 32
+HNSW_EF_SEARCH = 128  # HNSW32,SQ8 (asked for by name): recall@10 0.97 at 100k vectors, 0.34 at 1M (bench/search.py)
+IVF_NPROBE = 128  # IVF<≈4√n>,SQfp16: recall@10 0.987 at 100k (3.0 ms), 0.969 at 1M (4.6 ms) (bench/search.py)
+IVF_POINTS_PER_LIST = 64  # k-means trains on at most this many vectors per list (a sample; faiss' default is 256)
+_MIN_POINTS_PER_LIST = 39  # faiss warns below this many training vectors per list
+
+
+def approx_factory(count: int) -> str:
+    """The approximate index of ``auto`` for ``count`` vectors: ``IVF<nlist>,SQfp16``, nlist ≈ 4·√count."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError(f"count must be a non-negative integer, not {count!r}")
+    nlist = 2 ** round(math.log2(max(1.0, 4 * math.sqrt(count))))
+    nlist = max(1, min(nlist, count // _MIN_POINTS_PER_LIST))
+    return APPROX_FACTORY.format(nlist=nlist)
 
 
 def choose_factory(factory: str, count: int, *, threshold: int | None = None) -> str:
@@ -28,7 +45,7 @@ def choose_factory(factory: str, count: int, *, threshold: int | None = None) ->
         raise ValueError(f"factory must be a FAISS factory string or 'auto', not {factory!r}")
     if factory.strip().lower() != AUTO:
         return factory.strip()
-    return EXACT_FACTORY if count <= threshold else APPROX_FACTORY
+    return EXACT_FACTORY if count <= threshold else approx_factory(count)
 
 
 def make_faiss_index(vectors: np.ndarray, *, factory: str = EXACT_FACTORY):
@@ -47,7 +64,8 @@ def make_faiss_index(vectors: np.ndarray, *, factory: str = EXACT_FACTORY):
         inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         inner.hnsw.efSearch = HNSW_EF_SEARCH
     if isinstance(inner, faiss.IndexIVF):
-        inner.nprobe = IVF_NPROBE
+        inner.nprobe = min(IVF_NPROBE, inner.nlist)
+        inner.cp.max_points_per_centroid = IVF_POINTS_PER_LIST
     if not index.is_trained:
         if len(vectors) == 0:
             raise ValueError(f"the FAISS index {factory!r} needs training vectors; use 'Flat' for an empty corpus")
@@ -100,14 +118,19 @@ def manifest_entry(index, *, requested: str, threshold: int | None = None) -> di
         entry["auto"] = {
             "threshold": AUTO_THRESHOLD if threshold is None else threshold,
             "exact": EXACT_FACTORY,
-            "approximate": APPROX_FACTORY,
+            "approximate": approx_factory(int(index.ntotal)),
         }
     return entry
+
+
+_SQ_NAMES: dict[int, str] = {}
 
 
 def _factory_of(index) -> str:
     import faiss
 
+    _SQ_NAMES.update({faiss.ScalarQuantizer.QT_8bit: "SQ8", faiss.ScalarQuantizer.QT_fp16: "SQfp16",
+                      faiss.ScalarQuantizer.QT_4bit: "SQ4", faiss.ScalarQuantizer.QT_bf16: "SQbf16"})
     inner = faiss.downcast_index(index)
     if isinstance(inner, faiss.IndexFlat):
         return EXACT_FACTORY
@@ -116,7 +139,7 @@ def _factory_of(index) -> str:
     if isinstance(inner, faiss.IndexHNSWFlat):
         return f"HNSW{inner.hnsw.nb_neighbors(1)}"
     if isinstance(inner, faiss.IndexIVFScalarQuantizer):
-        return f"IVF{inner.nlist},SQ8"
+        return f"IVF{inner.nlist},{_SQ_NAMES.get(inner.sq.qtype, 'SQ')}"
     if isinstance(inner, faiss.IndexIVFFlat):
         return f"IVF{inner.nlist},Flat"
     return type(inner).__name__

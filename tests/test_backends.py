@@ -72,10 +72,10 @@ def test_another_model_is_refused_whatever_the_backend(tmp_path, fake_encoder):
 # --------------------------------------------------------------------------- index type by size
 
 
-def test_auto_picks_exact_search_for_small_corpora_and_hnsw_above_the_threshold():
+def test_auto_picks_exact_search_for_small_corpora_and_an_inverted_file_above_the_threshold():
     assert faiss_index.choose_factory("auto", 10) == "Flat"
     assert faiss_index.choose_factory("auto", faiss_index.AUTO_THRESHOLD) == "Flat"
-    assert faiss_index.choose_factory("auto", faiss_index.AUTO_THRESHOLD + 1) == faiss_index.APPROX_FACTORY
+    assert faiss_index.choose_factory("auto", faiss_index.AUTO_THRESHOLD + 1) == "IVF1024,SQfp16"
     assert faiss_index.choose_factory("IVF256,SQ8", 10) == "IVF256,SQ8"
     with pytest.raises(ValueError, match="''"):
         faiss_index.choose_factory("", 10)
@@ -91,6 +91,20 @@ def test_the_manifest_records_the_index_type_how_it_was_chosen_and_its_settings(
     assert entry["factory"] == "HNSW32,SQ8" and entry["type"] == "IndexHNSWSQ"
     assert entry["params"] == {"M": 32, "efConstruction": faiss_index.HNSW_EF_CONSTRUCTION,
                                "efSearch": faiss_index.HNSW_EF_SEARCH}
+
+
+def test_the_inverted_file_of_auto_has_about_four_square_roots_of_n_lists():
+    assert faiss_index.approx_factory(100_000) == "IVF1024,SQfp16"
+    assert faiss_index.approx_factory(1_000_000) == "IVF4096,SQfp16"
+    assert faiss_index.approx_factory(100) == "IVF2,SQfp16"  # at least 39 training vectors per list
+    with pytest.raises(ValueError, match="-1"):
+        faiss_index.approx_factory(-1)
+
+
+def test_the_manifest_names_the_scalar_quantizer_of_an_inverted_file(tmp_path, fake_encoder):
+    build_index(CORPUS, tmp_path / "ivf", encoder=fake_encoder, factory="IVF2,SQfp16", progress=False)
+    entry = read_manifest(tmp_path / "ivf")["index"]
+    assert entry["factory"] == "IVF2,SQfp16" and entry["params"] == {"nlist": 2, "nprobe": 2}
 
 
 def test_search_settings_from_the_manifest_are_applied_on_loading(tmp_path, fake_encoder):

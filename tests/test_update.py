@@ -130,7 +130,7 @@ def test_many_removals_compact_the_faiss_index(tmp_path, fake_encoder, articles)
     assert read_manifest(index_dir)["index"]["removed_in_faiss"] == 0
 
 
-def test_an_auto_index_switches_to_hnsw_when_it_grows_past_the_threshold(tmp_path, fake_encoder, articles,
+def test_an_auto_index_switches_to_an_inverted_file_when_it_grows_past_the_threshold(tmp_path, fake_encoder, articles,
                                                                         monkeypatch):
     index_dir = tmp_path / "index"
     build_index(articles[:1], index_dir, encoder=fake_encoder, progress=False)
@@ -138,8 +138,9 @@ def test_an_auto_index_switches_to_hnsw_when_it_grows_past_the_threshold(tmp_pat
     monkeypatch.setattr(faiss_index_mod, "AUTO_THRESHOLD", len(Store.load(index_dir)) + 1)
     add_articles(index_dir, articles[1:], encoder=fake_encoder)
     entry = read_manifest(index_dir)["index"]
-    assert entry["requested"] == "auto" and entry["factory"] == faiss_index_mod.APPROX_FACTORY
-    assert entry["params"]["efSearch"] == faiss_index_mod.HNSW_EF_SEARCH
+    chunks = len(Store.load(index_dir))
+    assert entry["requested"] == "auto" and entry["factory"] == faiss_index_mod.approx_factory(chunks)
+    assert entry["params"]["nprobe"] == min(faiss_index_mod.IVF_NPROBE, entry["params"]["nlist"])
     assert len(Store.load(index_dir)) == len(Store.load(index_dir).chunks)
 
 
