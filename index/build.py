@@ -30,7 +30,7 @@ from index.store import Store, swap_in
 if TYPE_CHECKING:
     from index.encoder import Encoder
 
-DEFAULT_FACTORY = AUTO  # exact search for small corpora, HNSW above index.faiss_index.AUTO_THRESHOLD chunks
+DEFAULT_FACTORY = AUTO  # exact search for small corpora, an inverted file above index.faiss_index.AUTO_THRESHOLD chunks
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def build_index(
 ) -> BuildSummary:
     """Build the index of ``corpus`` (a folder or loaded articles) into ``index_dir``.
 
-    ``factory``: ``"auto"`` (exact search for small corpora, HNSW for large ones, see
+    ``factory``: ``"auto"`` (exact search for small corpora, an inverted file for large ones, see
     :mod:`index.faiss_index`) or any FAISS factory string.
     """
     began = time.perf_counter()

@@ -74,6 +74,19 @@ def make_faiss_index(vectors: np.ndarray, *, factory: str = EXACT_FACTORY):
     return index
 
 
+def stored_vectors(index, keys: np.ndarray) -> np.ndarray:
+    """The vectors stored under FAISS ids ``keys`` (decoded: SQ-rounded where the index quantizes)."""
+    import faiss
+
+    keys = np.asarray(keys, dtype=np.int64)
+    if len(keys) == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    inner = faiss.downcast_index(index)
+    if isinstance(inner, faiss.IndexIVF) and inner.direct_map.type == faiss.DirectMap.NoMap:
+        inner.set_direct_map_type(faiss.DirectMap.Hashtable)  # ids may be sparse after removals
+    return index.reconstruct_batch(keys)
+
+
 def search_params(index) -> dict:
     """The settings a search uses, as the manifest records them (``efSearch``, ``nprobe``…)."""
     import faiss

@@ -37,6 +37,7 @@ from index.faiss_index import (
     make_faiss_index,
     manifest_entry,
     renumbers_on_remove,
+    stored_vectors,
     supports_remove,
 )
 from index.french import sentence_spans
@@ -183,7 +184,7 @@ def _update(
     wanted = choose_factory(requested, len(chunk_rows)) if requested.lower() == AUTO else factory
     dead = int(index.ntotal) - len(keys)
     if wanted != factory or (dead and dead >= COMPACT_FRACTION * int(index.ntotal)):
-        live = index.reconstruct_batch(keys) if len(keys) else np.zeros((0, index.d), dtype=np.float32)
+        live = stored_vectors(index, keys)
         index = make_faiss_index(live, factory=wanted if len(live) else EXACT_FACTORY)
         keys = np.arange(len(live), dtype=np.int64)
 

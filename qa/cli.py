@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--factory",
         default=None,
-        help="FAISS index factory string, or auto (default: exact search for small corpora, HNSW for large ones)",
+        help="FAISS index factory string, or auto (default: exact search for small corpora, an inverted file above)",
     )
     _add_backend(build)
     build.add_argument("--quiet", action="store_true", help="no progress bar")

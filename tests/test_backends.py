@@ -107,6 +107,19 @@ def test_the_manifest_names_the_scalar_quantizer_of_an_inverted_file(tmp_path, f
     assert entry["factory"] == "IVF2,SQfp16" and entry["params"] == {"nlist": 2, "nprobe": 2}
 
 
+def test_the_vectors_of_an_inverted_file_can_be_read_back_by_id_after_removals():
+    import faiss
+
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((200, 8)).astype(np.float32)
+    index = faiss_index.make_faiss_index(vectors, factory="IVF4,SQfp16")
+    index.remove_ids(np.arange(0, 200, 2, dtype=np.int64))
+    back = faiss_index.stored_vectors(index, np.array([1, 199, 51]))
+    np.testing.assert_allclose(back, vectors[[1, 199, 51]], atol=1e-2)
+    assert faiss_index.stored_vectors(index, np.array([], dtype=np.int64)).shape == (0, 8)
+    assert isinstance(faiss.downcast_index(index), faiss.IndexIVF)
+
+
 def test_search_settings_from_the_manifest_are_applied_on_loading(tmp_path, fake_encoder):
     import json
 
