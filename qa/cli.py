@@ -215,7 +215,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from ui.app import serve
+    from ui.startup import serve  # loads the model while Gradio imports
 
     serve(
         index_dir=args.index or default_index_dir(),

@@ -23,6 +23,7 @@ import gradio as gr
 from qa.question import MAX_QUESTION_CHARS, QuestionError
 from ui.chat import Conversation, answer_pending, busy, post_question, render_sources, settle, show_sources_of
 from ui.render import escape, sources_html
+from ui.startup import DEFAULT_HOST, DEFAULT_PORT
 from ui.style import CSS, FOCUS_JS, SOURCES_JS
 
 if TYPE_CHECKING:
@@ -37,8 +38,6 @@ EXAMPLES = (
     "Combien d’obus l’armée russe tire-t-elle chaque jour ?",
     "Que pense Kim Jong-un de la victoire de la Russie ?",
 )
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 7860
 CONCURRENCY_LIMIT = 4  # requests processed at once (the model itself takes one question at a time); others wait
 QUEUE_MAX_SIZE = 64  # beyond this, new requests are refused with « file d’attente pleine »
 MAX_K = 20
@@ -245,10 +244,6 @@ def launch(
     return local_url
 
 
-def _index_is_missing(index_dir: Path) -> bool:
-    return not index_dir.exists() or (index_dir.is_dir() and not any(index_dir.iterdir()))
-
-
 def serve(
     *,
     index_dir: str | Path,
@@ -259,24 +254,15 @@ def serve(
     share: bool = False,
 ) -> None:
     """``qa serve``: build the index from ``corpus_dir`` if it is missing, load the assistant, serve until Ctrl-C."""
-    from qa.assistant import Assistant
+    from ui.startup import load_assistant
 
-    index_dir = Path(index_dir)
-    if _index_is_missing(index_dir) and corpus_dir is not None:
-        from index.build import build_index
-        from index.encoder import Encoder
-        from index.store import Store
-        from qa.render import print_build_summary
-        from qa.retriever import Retriever
+    serve_assistant(load_assistant(index_dir=index_dir, corpus_dir=corpus_dir, model=model),
+                    host=host, port=port, share=share)
 
-        print(f"Index absent ({index_dir}) : construction depuis {corpus_dir}…", flush=True)
-        encoder = Encoder(model)
-        print_build_summary(build_index(Path(corpus_dir), index_dir, encoder=encoder))
-        assistant = Assistant(Retriever(Store.load(index_dir), encoder))  # the model is loaded already
-    else:
-        print(f"Chargement de l’index {index_dir} et du modèle…", flush=True)
-        assistant = Assistant.load(index_dir, model=model)
-    assistant.ask(EXAMPLES[0])  # warm up the model before the first reader
+
+def serve_assistant(assistant: Assistant, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+                    share: bool = False) -> None:
+    """Serve the web UI over a loaded ``assistant`` until Ctrl-C."""
     app = build_app(assistant)
     print(f"Interface prête : http://{host}:{port} (Ctrl-C pour arrêter)", flush=True)
     launch(app, host=host, port=port, share=share)
