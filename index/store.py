@@ -150,7 +150,11 @@ class Store:
 
     def sentence_rows(self, doc_id: str, start: int, end: int) -> np.ndarray:
         """Row numbers of the sentences of ``doc_id`` that overlap ``[start, end)``."""
-        number = self.article_number[doc_id]
+        return self.sentence_rows_of(self.article_number[doc_id], start, end)
+
+    def sentence_rows_of(self, number: int, start: int, end: int) -> np.ndarray:
+        """Row numbers of the sentences of article number ``number`` that overlap ``[start, end)``
+        (the article itself is not read)."""
         lo, hi = int(self.sentence_bounds[number]), int(self.sentence_bounds[number + 1])
         rows = self.sentences[lo:hi]
         first = lo + int(np.searchsorted(rows[:, 2], start, side="right"))

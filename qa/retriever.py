@@ -168,7 +168,7 @@ class Retriever:
         rows = []
         for chunk_id in chunk_ids:
             number, start, end = (int(x) for x in self.store.chunks[chunk_id])
-            rows.append(self.store.sentence_rows(self.store.articles[number].doc_id, start, end))
+            rows.append(self.store.sentence_rows_of(number, start, end))
         sizes = np.array([len(r) for r in rows])
         if not sizes.sum():
             return {}

@@ -45,6 +45,15 @@ def test_sentence_rows_cover_a_chunk(built):
         assert start < chunk.end and chunk.start < end
 
 
+def test_sentence_rows_by_article_number_equal_those_by_doc_id(built):
+    store = Store.load(built)
+    for i in range(len(store)):
+        number, start, end = (int(x) for x in store.chunks[i])
+        chunk = store.chunk(i)
+        assert store.sentence_rows_of(number, start, end).tolist() == \
+            store.sentence_rows(chunk.doc_id, chunk.start, chunk.end).tolist()
+
+
 def test_missing_file_says_to_rebuild(built):
     (built / "index.faiss").unlink()
     with pytest.raises(IndexLoadError, match="index.faiss is missing.*qa index build"):
