@@ -155,6 +155,13 @@ def test_onnx_gives_the_vectors_of_torch():
 
 
 @pytest.mark.slow
+def test_the_int8_encoder_asks_questions_with_the_fp32_model():
+    questions = ["Qui a nié les livraisons ?", "Combien d’obus l’armée russe tire-t-elle chaque jour ?"]
+    int8 = Encoder(backend="onnx-int8").encode_queries(questions)
+    np.testing.assert_allclose(int8, Encoder(backend="onnx").encode_queries(questions), atol=1e-6)
+
+
+@pytest.mark.slow
 def test_int8_stays_close_to_torch_and_a_vector_does_not_depend_on_its_batch(encoder):
     int8 = Encoder(backend="onnx-int8")
     vectors = int8.encode_passages(TEXTS)
