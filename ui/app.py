@@ -3,7 +3,8 @@
     app = build_app(Assistant.load(".qa/index"))
     launch(app, host="127.0.0.1", port=7860)
 
-``qa serve`` calls :func:`serve`, which first builds the index if it is missing.
+``qa serve`` calls :func:`ui.startup.serve`, which first builds the index if it is missing and
+loads it while this module (Gradio) is imported, then :func:`serve_assistant`.
 Besides the chat, the app exposes one API endpoint, ``/ask``, returning the JSON of
 ``qa ask --json``::
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
@@ -244,25 +244,9 @@ def launch(
     return local_url
 
 
-def serve(
-    *,
-    index_dir: str | Path,
-    corpus_dir: str | Path | None = None,
-    model: str | None = None,
-    host: str = DEFAULT_HOST,
-    port: int = DEFAULT_PORT,
-    share: bool = False,
-) -> None:
-    """``qa serve``: build the index from ``corpus_dir`` if it is missing, load the assistant, serve until Ctrl-C."""
-    from ui.startup import load_assistant
-
-    serve_assistant(load_assistant(index_dir=index_dir, corpus_dir=corpus_dir, model=model),
-                    host=host, port=port, share=share)
-
-
 def serve_assistant(assistant: Assistant, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                     share: bool = False) -> None:
-    """Serve the web UI over a loaded ``assistant`` until Ctrl-C."""
+    """Serve the web UI over a loaded ``assistant`` until Ctrl-C (``qa serve``: :func:`ui.startup.serve`)."""
     app = build_app(assistant)
     print(f"Interface prête : http://{host}:{port} (Ctrl-C pour arrêter)", flush=True)
     launch(app, host=host, port=port, share=share)
