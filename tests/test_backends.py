@@ -162,6 +162,13 @@ def test_the_int8_encoder_asks_questions_with_the_fp32_model():
 
 
 @pytest.mark.slow
+def test_an_int8_encoder_that_only_asks_questions_loads_only_the_fp32_model():
+    encoder = Encoder(backend="onnx-int8")
+    encoder.encode_queries(["Qui a nié les livraisons ?"])
+    assert encoder._model is None and encoder._query_model is not None
+
+
+@pytest.mark.slow
 def test_int8_stays_close_to_torch_and_a_vector_does_not_depend_on_its_batch(encoder):
     int8 = Encoder(backend="onnx-int8")
     vectors = int8.encode_passages(TEXTS)
