@@ -6,7 +6,7 @@
 4·√n, :data:`IVF_NPROBE` lists visited per query. The threshold and the settings come
 from ``bench/search.py`` (see bench/README.md): below 50,000 chunks exact search answers
 within a few milliseconds; above it the inverted file keeps recall@10 ≥ 0.95 against exact
-search (0.987 at 50k and 100k, 0.969 at 1M) in 2–5 ms a query, deletes vectors in place
+search (0.978 at 50k, 0.974 at 100k, 0.957 at 1M) in 2–5 ms a query, deletes vectors in place
 (``qa index remove``), and holds half the memory of Flat. An HNSW graph (tried first) was
 as good at 100k but fell to recall@10 0.34 at 1M on the same data. Any FAISS factory string
 can be asked for instead.
@@ -24,7 +24,7 @@ APPROX_FACTORY = "IVF{nlist},SQfp16"  # the approximate family of "auto"; nlist 
 AUTO_THRESHOLD = 50_000  # chunks; a Flat search costs 13 ms per query at 100k here, ~6.5 ms at 50k (bench/search.py)
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128  # HNSW32,SQ8 (asked for by name): recall@10 0.97 at 100k vectors, 0.34 at 1M (bench/search.py)
-IVF_NPROBE = 128  # IVF<≈4√n>,SQfp16: recall@10 0.987 at 100k (3.0 ms), 0.969 at 1M (4.6 ms) (bench/search.py)
+IVF_NPROBE = 128  # IVF<≈4√n>,SQfp16: recall@10 0.974 at 100k (2.7 ms), 0.957 at 1M (4.0–4.7 ms) (bench/search.py)
 IVF_POINTS_PER_LIST = 64  # k-means trains on at most this many vectors per list (a sample; faiss' default is 256)
 _MIN_POINTS_PER_LIST = 39  # faiss warns below this many training vectors per list
 
@@ -136,14 +136,11 @@ def manifest_entry(index, *, requested: str, threshold: int | None = None) -> di
     return entry
 
 
-_SQ_NAMES: dict[int, str] = {}
-
-
 def _factory_of(index) -> str:
     import faiss
 
-    _SQ_NAMES.update({faiss.ScalarQuantizer.QT_8bit: "SQ8", faiss.ScalarQuantizer.QT_fp16: "SQfp16",
-                      faiss.ScalarQuantizer.QT_4bit: "SQ4", faiss.ScalarQuantizer.QT_bf16: "SQbf16"})
+    sq_names = {faiss.ScalarQuantizer.QT_8bit: "SQ8", faiss.ScalarQuantizer.QT_fp16: "SQfp16",
+                faiss.ScalarQuantizer.QT_4bit: "SQ4", faiss.ScalarQuantizer.QT_bf16: "SQbf16"}
     inner = faiss.downcast_index(index)
     if isinstance(inner, faiss.IndexFlat):
         return EXACT_FACTORY
@@ -152,7 +149,7 @@ def _factory_of(index) -> str:
     if isinstance(inner, faiss.IndexHNSWFlat):
         return f"HNSW{inner.hnsw.nb_neighbors(1)}"
     if isinstance(inner, faiss.IndexIVFScalarQuantizer):
-        return f"IVF{inner.nlist},{_SQ_NAMES.get(inner.sq.qtype, 'SQ')}"
+        return f"IVF{inner.nlist},{sq_names.get(inner.sq.qtype, 'SQ')}"
     if isinstance(inner, faiss.IndexIVFFlat):
         return f"IVF{inner.nlist},Flat"
     return type(inner).__name__
