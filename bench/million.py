@@ -14,9 +14,10 @@ How the index is made (embedding a million real chunks would take ~7 hours here)
   sentences; an article draws its sentences from 2 source texts, so it keeps some topic.
   BM25 is built by the library's own :meth:`LexicalIndex.add_counts` (term counts of a chunk
   are the sums of its sentences' counts, analysed once per distinct sentence).
-- **Chunk vectors**: the 1M-vector index that ``auto`` picks (``IVF4096,SQfp16``), made by
-  `bench/search.py --factories auto` (real chunk
-  vectors + density-estimate draws; run that script first). They are not the embeddings of
+- **Chunk vectors**: the 1M-vector index that ``auto`` picks (``IVF4096,PQ192x4fs``, with
+  its fp16 vectors for re-scoring), made by `bench/search.py --factories auto` (real chunk
+  vectors + density-estimate draws; run that script first). An index directory made by an
+  earlier version gets today's FAISS files and question backend (``refresh``). They are not the embeddings of
   these texts: latency and memory do not depend on which vector goes with which text, quality
   does, and is not measured here.
 - **Sentence vectors**: random unit vectors in float16, one per sentence (same size and
@@ -68,15 +69,13 @@ def source_sentences() -> list[list[str]]:
     return out
 
 
-def make_index(target: Path, chunks: int, hnsw: Path) -> None:
+def make_index(target: Path, chunks: int) -> None:
     """Write the index directory ``target`` (see the module's docstring)."""
-    import faiss
 
     from index.article import Article
-    from index.faiss_index import manifest_entry
     from index.french import analyze
     from index.lexical import LexicalIndex
-    from index.store import ARTICLES, CHUNKS, FAISS_INDEX, FORMAT_VERSION, MANIFEST, SENTENCE_VECTORS, SENTENCES
+    from index.store import ARTICLES, CHUNKS, FORMAT_VERSION, MANIFEST, SENTENCE_VECTORS, SENTENCES
 
     began = time.perf_counter()
     texts = source_sentences()
@@ -140,26 +139,23 @@ def make_index(target: Path, chunks: int, hnsw: Path) -> None:
     print(f"  BM25 index: {lexical_s:.0f} s for {chunks:,} chunks, {len(lexical.vocab):,} terms, "
           f"{len(lexical._docs):,} postings")
 
-    index = faiss.read_index(str(hnsw))
-    if index.ntotal != chunks:
-        raise SystemExit(f"{hnsw} holds {index.ntotal:,} vectors, not {chunks:,}")
-    shutil.copyfile(hnsw, staging / FAISS_INDEX)
-    from index.encoder import Encoder
+    entry, faiss_names = install_faiss(staging, chunks)
+    from index.encoder import QUERY_BACKEND, Encoder
 
     encoder = Encoder()
     manifest = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
         "model": {"name": encoder.name, "spec": "default", "dimension": 384, "backend": "onnx-int8",
-                  "query_backend": "onnx", "prompts": {"query": "query: ", "passage": "passage: ",
-                                                       "document": "passage: "}},
+                  "query_backend": QUERY_BACKEND["onnx-int8"],
+                  "prompts": {"query": "query: ", "passage": "passage: ", "document": "passage: "}},
         "chunking": {"splitter": "synthetic", "chunk_size": 600, "chunk_overlap": 0},
-        "index": manifest_entry(index, requested="auto"),
+        "index": entry,
         "corpus": {"fingerprint": "synthetic", "articles": n_articles, "chunks": chunks,
                    "sentences": chunks * SENTENCES_PER_CHUNK},
         "versions": {},
         "format_version": FORMAT_VERSION,
     }
-    names += [ARTICLES, CHUNKS, SENTENCES, SENTENCE_VECTORS, FAISS_INDEX]
+    names += [ARTICLES, CHUNKS, SENTENCES, SENTENCE_VECTORS, *faiss_names]
     manifest["files"] = {name: (staging / name).stat().st_size for name in names}
     (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(staging, target)
@@ -197,6 +193,47 @@ def child(index_dir: str, questions: list[str]) -> None:
     print(json.dumps(out))
 
 
+def install_faiss(directory: Path, chunks: int) -> tuple[dict, list[str]]:
+    """Copy the FAISS index that ``auto`` picks for ``chunks`` (and its fp16 vectors if it
+    re-scores) from bench/search.py's cache into ``directory``: its manifest entry, file names."""
+    import faiss
+
+    from index.faiss_index import manifest_entry, needs_rerank
+    from index.store import CHUNK_VECTORS, FAISS_INDEX
+
+    factory = choose_factory("auto", chunks)
+    source = CACHE / f"search-kde-{chunks}-{factory.replace(',', '_')}.faiss"
+    vectors = CACHE / f"vectors-kde-{chunks}-f16.npy"
+    index = faiss.read_index(str(source))
+    if index.ntotal != chunks:
+        raise SystemExit(f"{source} holds {index.ntotal:,} vectors, not {chunks:,}")
+    shutil.copyfile(source, directory / FAISS_INDEX)
+    names = [FAISS_INDEX]
+    if needs_rerank(index):
+        shutil.copyfile(vectors, directory / CHUNK_VECTORS)
+        names.append(CHUNK_VECTORS)
+    return manifest_entry(index, requested="auto"), names
+
+
+def refresh(target: Path, chunks: int) -> None:
+    """Bring an index directory made by an earlier version to today's FAISS index type and files,
+    and today's question backend for int8 indexes."""
+    from index.encoder import QUERY_BACKEND
+    from index.store import CHUNK_VECTORS, FAISS_INDEX, MANIFEST
+
+    file = target / MANIFEST
+    manifest = json.loads(file.read_text(encoding="utf-8"))
+    manifest["model"]["query_backend"] = QUERY_BACKEND["onnx-int8"]
+    if manifest["index"]["factory"] != choose_factory("auto", chunks):
+        print(f"replacing the FAISS index {manifest['index']['factory']} of {target} …")
+        for name in (FAISS_INDEX, CHUNK_VECTORS):
+            manifest["files"].pop(name, None)
+            (target / name).unlink(missing_ok=True)
+        manifest["index"], names = install_faiss(target, chunks)
+        manifest["files"].update({name: (target / name).stat().st_size for name in names})
+    file.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=1_000_000)
@@ -211,14 +248,14 @@ def main() -> None:
         return
     print(f"bench/million.py   {load_line()}")
     target = CACHE / f"million-{args.chunks}"
+    factory = choose_factory("auto", args.chunks)
+    if not (CACHE / f"search-kde-{args.chunks}-{factory.replace(',', '_')}.faiss").is_file():
+        raise SystemExit(f"the {factory} index of {args.chunks:,} vectors is missing: run "
+                         f"`python bench/search.py --sizes {args.chunks} --factories auto` first")
     if not target.is_dir():
-        factory = choose_factory("auto", args.chunks)
-        hnsw = CACHE / f"search-kde-{args.chunks}-{factory.replace(',', '_')}.faiss"
-        if not hnsw.is_file():
-            raise SystemExit(f"{hnsw} is missing: run `python bench/search.py --sizes {args.chunks} "
-                             "--factories auto` first")
         print(f"making {target} …")
-        make_index(target, args.chunks, hnsw)
+        make_index(target, args.chunks)
+    refresh(target, args.chunks)
     cmd = [sys.executable, __file__, "--child", str(target), "--queries", str(args.queries)]
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
     if run.returncode != 0:

@@ -9,13 +9,15 @@ are NFC-normalized first, and vectors come back as L2-normalized float32 rows.
 Backends (``backend=``, ``--backend``, ``$QA_BACKEND``, see :mod:`index.onnx_backend`):
 ``torch`` (sentence-transformers, fp32), ``onnx`` (the same model exported to ONNX Runtime:
 the same vectors to 1e-6, no torch import, texts run unpadded on every core) and
-``onnx-int8`` (dynamic int8 quantization of the matrix products; the default: PIAF dev
-recall@5 0.8548 against 0.8581 for torch, within the 0.005 allowed; figures in
-bench/README.md). All three make vectors of the same model, so they are compatible with one
-another. An index records the backend its passages were embedded with (``backend``) and the
-one for its queries (``query_backend``: fp32 ``onnx`` for an int8 index, which gives back
-torch's recall at a small cost per question; otherwise the same); incremental additions use
-``backend``, so the index stays as one build would make it.
+``onnx-int8`` (dynamic int8 quantization of the matrix products; the default) and
+``onnx-mixed`` (int8 but the output products of each layer, kept fp32). All four make
+vectors of the same model, so they are compatible with one another. An index records the
+backend its passages were embedded with (``backend``) and the one for its queries
+(``query_backend``: ``onnx-mixed`` for an int8 index; otherwise the same): PIAF dev recall@5
+0.8575 with int8 passages and fp32 questions, 0.8554 with mixed questions, 0.8473 with int8
+ones, against 0.8581 for torch on both sides, within 0.005 allowed (figures in
+bench/README.md); incremental additions use ``backend``, so the index stays as one build
+would make it.
 """
 
 from __future__ import annotations
@@ -36,12 +38,14 @@ from index import settings
 
 _DEVICE = re.compile(r"(cpu|mps|cuda(:\d+)?|xpu(:\d+)?|npu(:\d+)?)")
 AUTO_PROGRESS_MIN = 256  # texts: above this, progress=None shows a bar on a terminal
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = ("torch", "onnx", "onnx-int8", "onnx-mixed")
 DEFAULT_BACKEND = "onnx-int8"
+ONNX_PRECISION = {"onnx": "fp32", "onnx-int8": "int8", "onnx-mixed": "mixed"}  # backend -> index.onnx_backend
 # Questions of a backend here are encoded with the one given (Encoder.encode_queries; the query
-# backend of an index): int8 passages with fp32 questions measure like torch on PIAF (recall@5
-# 0.8575 vs 0.8581), int8 on both sides 0.8473 (bench/README.md).
-QUERY_BACKEND = {"onnx-int8": "onnx"}
+# backend of an index). On PIAF dev recall@5, int8 passages with: fp32 questions 0.8575, mixed
+# ones 0.8554 (a question in 11.8 ms instead of 15.1 ms on an AVX2 core pair), int8 ones 0.8473
+# (9.2 ms); torch on both sides 0.8581 (bench/README.md).
+QUERY_BACKEND = {"onnx-int8": "onnx-mixed"}
 BACKEND_ENV = "QA_BACKEND"
 
 
@@ -156,8 +160,9 @@ class Encoder:
     def encode_queries(self, texts: Sequence[str], *, progress: bool | None = None) -> np.ndarray:
         """``(len(texts), dimension)`` float32 unit vectors, with the query prompt.
 
-        With ``onnx-int8``, questions run on the fp32 ONNX model (:data:`QUERY_BACKEND`): int8
-        questions cost PIAF recall@5 0.0108, int8 passages 0.0006 (bench/README.md).
+        With ``onnx-int8``, questions run on the ``onnx-mixed`` model (:data:`QUERY_BACKEND`):
+        int8 questions cost PIAF recall@5 0.0108, mixed ones 0.0027, int8 passages 0.0006
+        (bench/README.md).
         """
         self._load_for_queries()  # first: a process that only asks questions loads only that model
         name = "query" if "query" in self.prompts else None
@@ -229,7 +234,7 @@ class Encoder:
         if backend != "torch":
             from index.onnx_backend import OnnxModel
 
-            return OnnxModel(path, quantized=backend == "onnx-int8", progress=sys.stderr.isatty())
+            return OnnxModel(path, precision=ONNX_PRECISION[backend], progress=sys.stderr.isatty())
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging

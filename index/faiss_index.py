@@ -1,15 +1,19 @@
 """The FAISS index type: chosen by corpus size, built, and described in the manifest.
 
 ``factory="auto"`` (the default) gives exact inner-product search (``Flat``) up to
-:data:`AUTO_THRESHOLD` chunks and, above it, an inverted file over half-precision vectors
-(``IVF<nlist>,SQfp16``, :func:`approx_factory`): ``nlist`` the power of two nearest to
-4·√n, :data:`IVF_NPROBE` lists visited per query. The threshold and the settings come
-from ``bench/search.py`` (see bench/README.md): below 50,000 chunks exact search answers
-within a few milliseconds; above it the inverted file keeps recall@10 ≥ 0.95 against exact
-search (0.978 at 50k, 0.974 at 100k, 0.957 at 1M) in 2–5 ms a query, deletes vectors in place
-(``qa index remove``), and holds half the memory of Flat. An HNSW graph (tried first) was
+:data:`AUTO_THRESHOLD` chunks and, above it, an inverted file of 4-bit product-quantized
+codes scanned in SIMD registers (``IVF<nlist>,PQ<d/2>x4fs``, :func:`approx_factory`):
+``nlist`` the power of two nearest to 4·√n, :data:`FASTSCAN_NPROBE` lists visited per
+query, and the :data:`RERANK` × k best codes re-scored exactly against the chunks'
+half-precision vectors (``chunk_vectors.npy``, memory-mapped: see :class:`index.store.Store`).
+The threshold and the settings come from ``bench/search.py`` (see bench/README.md): below
+50,000 chunks exact search answers within a few milliseconds; above it, at 1M chunks, the
+codes take 96 bytes a vector (the index file 0.1 GB, read in a second) and a query 2–3 ms
+at recall@10 0.975 against exact search, where the inverted file of fp16 vectors used
+before (``IVF<nlist>,SQfp16``, 768 bytes a vector, every byte in memory) took 4–6 ms for
+0.957. Both delete vectors in place (``qa index remove``). An HNSW graph (tried first) was
 as good at 100k but fell to recall@10 0.34 at 1M on the same data. Any FAISS factory string
-can be asked for instead.
+can be asked for instead; one with product-quantized codes gets the exact re-scoring too.
 """
 
 from __future__ import annotations
@@ -20,32 +24,39 @@ import numpy as np
 
 AUTO = "auto"
 EXACT_FACTORY = "Flat"
-APPROX_FACTORY = "IVF{nlist},SQfp16"  # the approximate family of "auto"; nlist from approx_factory()
+APPROX_FACTORY = "IVF{nlist},PQ{m}x4fs"  # the approximate family of "auto"; nlist, m from approx_factory()
+ODD_APPROX_FACTORY = "IVF{nlist},SQfp16"  # the same for a model of odd dimension (no pairs of dimensions)
 AUTO_THRESHOLD = 50_000  # chunks; a Flat search costs 13 ms per query at 100k here, ~6.5 ms at 50k (bench/search.py)
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128  # HNSW32,SQ8 (asked for by name): recall@10 0.97 at 100k vectors, 0.34 at 1M (bench/search.py)
-IVF_NPROBE = 128  # IVF<≈4√n>,SQfp16: recall@10 0.974 at 100k (2.7 ms), 0.957 at 1M (4.0–4.7 ms) (bench/search.py)
+IVF_NPROBE = 128  # IVF<≈4√n>,SQfp16: recall@10 0.974 at 100k (2.7 ms), 0.957 at 1M (4.0–5.9 ms) (bench/search.py)
+FASTSCAN_NPROBE = 256  # IVF4096,PQ192x4fs + re-scoring, 1M: recall@10 0.953 at 128 (1.7 ms), 0.975 at 256 (2.7 ms)
+RERANK = 10  # codes re-scored exactly per result asked for, when the index holds PQ codes (x4: 0.90 at 1M)
 IVF_POINTS_PER_LIST = 64  # k-means trains on at most this many vectors per list (a sample; faiss' default is 256)
 _MIN_POINTS_PER_LIST = 39  # faiss warns below this many training vectors per list
 
 
-def approx_factory(count: int) -> str:
-    """The approximate index of ``auto`` for ``count`` vectors: ``IVF<nlist>,SQfp16``, nlist ≈ 4·√count."""
+def approx_factory(count: int, dimension: int = 384) -> str:
+    """The approximate index of ``auto`` for ``count`` vectors: ``IVF<nlist>,PQ<d/2>x4fs``, nlist ≈ 4·√count."""
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise ValueError(f"count must be a non-negative integer, not {count!r}")
+    if isinstance(dimension, bool) or not isinstance(dimension, int) or dimension < 1:
+        raise ValueError(f"dimension must be a positive integer, not {dimension!r}")
     nlist = 2 ** round(math.log2(max(1.0, 4 * math.sqrt(count))))
     nlist = max(1, min(nlist, count // _MIN_POINTS_PER_LIST))
-    return APPROX_FACTORY.format(nlist=nlist)
+    if dimension % 2:
+        return ODD_APPROX_FACTORY.format(nlist=nlist)
+    return APPROX_FACTORY.format(nlist=nlist, m=dimension // 2)
 
 
-def choose_factory(factory: str, count: int, *, threshold: int | None = None) -> str:
+def choose_factory(factory: str, count: int, *, threshold: int | None = None, dimension: int = 384) -> str:
     """The FAISS factory string for ``count`` vectors: ``factory`` itself unless it is ``"auto"``."""
     threshold = AUTO_THRESHOLD if threshold is None else threshold
     if not isinstance(factory, str) or not factory.strip():
         raise ValueError(f"factory must be a FAISS factory string or 'auto', not {factory!r}")
     if factory.strip().lower() != AUTO:
         return factory.strip()
-    return EXACT_FACTORY if count <= threshold else approx_factory(count)
+    return EXACT_FACTORY if count <= threshold else approx_factory(count, dimension)
 
 
 def make_faiss_index(vectors: np.ndarray, *, factory: str = EXACT_FACTORY):
@@ -54,7 +65,7 @@ def make_faiss_index(vectors: np.ndarray, *, factory: str = EXACT_FACTORY):
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dimension = vectors.shape[1]
-    factory = choose_factory(factory, len(vectors))
+    factory = choose_factory(factory, len(vectors), dimension=dimension)
     try:
         index = faiss.index_factory(dimension, factory, faiss.METRIC_INNER_PRODUCT)
     except RuntimeError as exc:
@@ -64,7 +75,8 @@ def make_faiss_index(vectors: np.ndarray, *, factory: str = EXACT_FACTORY):
         inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         inner.hnsw.efSearch = HNSW_EF_SEARCH
     if isinstance(inner, faiss.IndexIVF):
-        inner.nprobe = min(IVF_NPROBE, inner.nlist)
+        nprobe = FASTSCAN_NPROBE if isinstance(inner, faiss.IndexIVFFastScan) else IVF_NPROBE
+        inner.nprobe = min(nprobe, inner.nlist)
         inner.cp.max_points_per_centroid = IVF_POINTS_PER_LIST
     if not index.is_trained:
         if len(vectors) == 0:
@@ -74,8 +86,33 @@ def make_faiss_index(vectors: np.ndarray, *, factory: str = EXACT_FACTORY):
     return index
 
 
+def needs_rerank(index) -> bool:
+    """Whether the index holds product-quantized codes, too coarse alone: its results are re-scored
+    against the exact vectors (:data:`RERANK`, :meth:`index.store.Store.search`)."""
+    import faiss
+
+    inner = faiss.downcast_index(index)
+    return isinstance(inner, (faiss.IndexIVFPQ, faiss.IndexIVFPQFastScan, faiss.IndexPQ, faiss.IndexPQFastScan))
+
+
+def rescore(queries: np.ndarray, keys: np.ndarray, key_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(scores, keys)`` of the ``k`` best candidate ``keys`` (a row per query, -1 pads) by exact
+    inner product with ``key_vectors[key]`` (an array or a memory map: rows read in file order)."""
+    out_scores = np.full((len(keys), k), -np.inf, dtype=np.float32)
+    out_keys = np.full((len(keys), k), -1, dtype=np.int64)
+    for i, (query, row) in enumerate(zip(queries, keys)):
+        found = np.sort(row[row >= 0])
+        if not len(found):
+            continue
+        exact = np.asarray(key_vectors[found], dtype=np.float32) @ query
+        best = np.argsort(-exact, kind="stable")[:k]
+        out_scores[i, : len(best)], out_keys[i, : len(best)] = exact[best], found[best]
+    return out_scores, out_keys
+
+
 def stored_vectors(index, keys: np.ndarray) -> np.ndarray:
-    """The vectors stored under FAISS ids ``keys`` (decoded: SQ-rounded where the index quantizes)."""
+    """The vectors stored under FAISS ids ``keys`` (decoded: rounded where the index quantizes;
+    product-quantized codes are coarse, read their exact vectors instead: ``Store.key_vectors``)."""
     import faiss
 
     keys = np.asarray(keys, dtype=np.int64)
@@ -127,11 +164,13 @@ def manifest_entry(index, *, requested: str, threshold: int | None = None) -> di
         "params": search_params(index),
         "ntotal": int(index.ntotal),
     }
+    if needs_rerank(index):
+        entry["rerank"] = {"vectors": "chunk_vectors.npy", "dtype": "float16", "candidates_per_result": RERANK}
     if requested.strip().lower() == AUTO:
         entry["auto"] = {
             "threshold": AUTO_THRESHOLD if threshold is None else threshold,
             "exact": EXACT_FACTORY,
-            "approximate": approx_factory(int(index.ntotal)),
+            "approximate": approx_factory(int(index.ntotal), int(index.d)),
         }
     return entry
 
@@ -148,6 +187,10 @@ def _factory_of(index) -> str:
         return f"HNSW{inner.hnsw.nb_neighbors(1)},SQ8"
     if isinstance(inner, faiss.IndexHNSWFlat):
         return f"HNSW{inner.hnsw.nb_neighbors(1)}"
+    if isinstance(inner, faiss.IndexIVFPQFastScan):
+        return f"IVF{inner.nlist},PQ{inner.pq.M}x{inner.pq.nbits}fs"
+    if isinstance(inner, faiss.IndexIVFPQ):
+        return f"IVF{inner.nlist},PQ{inner.pq.M}x{inner.pq.nbits}"
     if isinstance(inner, faiss.IndexIVFScalarQuantizer):
         return f"IVF{inner.nlist},{sq_names.get(inner.sq.qtype, 'SQ')}"
     if isinstance(inner, faiss.IndexIVFFlat):

@@ -9,7 +9,9 @@ truncated file is caught before it is used)::
     chunk_keys.npy       int64 FAISS id of each chunk row (absent: FAISS id i is chunk i)
     sentences.npy        int64 rows (article number, start, end), sorted by article then start
     sentence_vectors.npy float16 sentence embeddings (answer extraction; rows read on demand, :mod:`index.rows`)
-    index.faiss          the chunk vectors (memory-mapped when opened for reading)
+    index.faiss          the chunk vectors (memory-mapped when opened for reading, where FAISS can)
+    chunk_vectors.npy    float16 chunk vectors, row i for FAISS id i: only beside product-quantized
+                         codes, whose candidates are re-scored with them (memory-mapped)
     lexical.json         the BM25 index of the chunks (:mod:`index.lexical`): analyzer, parameters, vocabulary
     lexical_*.npy        its term-major postings, counts, term bounds and chunk lengths (memory-mapped)
 
@@ -44,6 +46,7 @@ SENTENCES = "sentences.npy"
 SENTENCE_VECTORS = "sentence_vectors.npy"
 FAISS_INDEX = "index.faiss"
 CHUNK_KEYS = "chunk_keys.npy"
+CHUNK_VECTORS = "chunk_vectors.npy"
 LEXICAL_META = "lexical.json"  # index.lexical.META; present when the index has its BM25 files
 REBUILD_HINT = "rebuild it with `qa index build`"
 
@@ -87,6 +90,7 @@ class Store:
         faiss_index,
         lexical=None,
         chunk_keys: np.ndarray | None = None,
+        key_vectors: np.ndarray | None = None,
     ) -> None:
         self.path = Path(path)
         self.lexical = lexical  # index.lexical.LexicalIndex, or None for an index built without one
@@ -100,6 +104,9 @@ class Store:
         self.sentence_vectors = sentence_vectors
         self.faiss_index = faiss_index
         self.chunk_keys = chunk_keys  # None: FAISS id i is chunk i
+        self.key_vectors = key_vectors  # exact (fp16) vector of FAISS id i, to re-score coarse codes; or None
+        rerank = (manifest.get("index") or {}).get("rerank") or {}
+        self.rerank = int(rerank.get("candidates_per_result", 0)) if key_vectors is not None else 0
         self._row_of_key: np.ndarray | None = None
         self._live = None  # a faiss.IDSelector over the live FAISS ids, when FAISS holds removed ones
         if chunk_keys is not None:
@@ -139,10 +146,15 @@ class Store:
         """FAISS search: ``(scores, chunk ids)``, each of shape (n, k); id -1 pads."""
         k = max(1, min(k, len(self)))
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        asked = min(k * self.rerank, len(self)) if self.rerank > 1 else k
         if self._search_params is None:
-            scores, keys = self.faiss_index.search(vectors, k)
+            scores, keys = self.faiss_index.search(vectors, asked)
         else:
-            scores, keys = self.faiss_index.search(vectors, k, params=self._search_params)
+            scores, keys = self.faiss_index.search(vectors, asked, params=self._search_params)
+        if asked > k:
+            from index.faiss_index import rescore
+
+            scores, keys = rescore(vectors, keys, self.key_vectors, k)
         if self._row_of_key is None:
             return scores, keys
         rows = np.where(keys >= 0, self._row_of_key[np.maximum(keys, 0)], -1)
@@ -179,9 +191,17 @@ class Store:
         """Write a complete index into the (new, empty) directory ``path``.
 
         ``chunks`` are :class:`Chunk` objects or ready ``(article number, start, end)`` rows;
-        ``chunk_keys`` the FAISS id of each chunk when it is not its position.
+        ``chunk_keys`` the FAISS id of each chunk when it is not its position; ``chunk_vectors``
+        (in chunk order) are kept, in fp16 by FAISS id, when the FAISS index holds product-
+        quantized codes (:func:`index.faiss_index.needs_rerank`), and may be None otherwise.
         """
         import faiss
+
+        from index.faiss_index import needs_rerank
+
+        rerank = needs_rerank(faiss_index)
+        if rerank and chunk_vectors is None:
+            raise ValueError("chunk_vectors are needed beside a product-quantized FAISS index (to re-score)")
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=False)
@@ -199,11 +219,20 @@ class Store:
         np.save(path / SENTENCES, sentence_rows)
         np.save(path / SENTENCE_VECTORS, np.asarray(sentence_vectors, dtype=np.float16))
         faiss.write_index(faiss_index, str(path / FAISS_INDEX))
-        del chunk_vectors
         names = [ARTICLES, CHUNKS, SENTENCES, SENTENCE_VECTORS, FAISS_INDEX]
         if chunk_keys is not None and not np.array_equal(chunk_keys, np.arange(len(chunk_rows))):
             np.save(path / CHUNK_KEYS, np.asarray(chunk_keys, dtype=np.int64))
             names.append(CHUNK_KEYS)
+        if rerank:
+            keys = np.arange(len(chunk_rows)) if chunk_keys is None else np.asarray(chunk_keys, dtype=np.int64)
+            if len(chunk_vectors) != len(keys):
+                raise ValueError(f"{len(chunk_vectors)} chunk vectors for {len(keys)} chunks")
+            by_key = np.zeros((max(int(faiss_index.ntotal), _max_key(keys) + 1), faiss_index.d), dtype=np.float16)
+            by_key[keys] = np.asarray(chunk_vectors, dtype=np.float16)
+            np.save(path / CHUNK_VECTORS, by_key)
+            names.append(CHUNK_VECTORS)
+            del by_key
+        del chunk_vectors
         if lexical is not None:
             names += lexical.save(path)
         files = {name: (path / name).stat().st_size for name in names}
@@ -253,6 +282,7 @@ class Store:
 
                 lexical = LexicalIndex.load(path, mmap=mmap)
             chunk_keys = np.load(path / CHUNK_KEYS) if CHUNK_KEYS in manifest.get("files", {}) else None
+            key_vectors = np.load(path / CHUNK_VECTORS, mmap_mode=mode) if CHUNK_VECTORS in manifest["files"] else None
             _apply_params(faiss_index, manifest["index"].get("params") or {})
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise IndexLoadError(f"{path}: the index is corrupt ({exc}); {REBUILD_HINT}") from exc
@@ -261,7 +291,12 @@ class Store:
             if chunk_keys is None
             else len(chunk_keys) == len(chunks) and faiss_index.ntotal >= len(chunks)
         )
-        if not keys_ok or len(sentence_vectors) != len(sentences):
+        if key_vectors is not None:
+            needed = len(chunks) if chunk_keys is None else _max_key(chunk_keys) + 1
+            keys_ok = keys_ok and len(key_vectors) >= needed and key_vectors.shape[1:] == (faiss_index.d,)
+        if (manifest["index"].get("rerank") and key_vectors is None) or (
+            not keys_ok or len(sentence_vectors) != len(sentences)
+        ):
             raise IndexLoadError(f"{path}: the index files disagree on their sizes; {REBUILD_HINT}")
         if faiss_index.d != int(manifest["model"]["dimension"]):
             raise IndexLoadError(f"{path}: FAISS dimension {faiss_index.d} differs from the manifest's; {REBUILD_HINT}")
@@ -275,6 +310,7 @@ class Store:
             faiss_index=faiss_index,
             lexical=lexical,
             chunk_keys=chunk_keys,
+            key_vectors=key_vectors,
         )
 
 

@@ -36,6 +36,7 @@ from index.faiss_index import (
     choose_factory,
     make_faiss_index,
     manifest_entry,
+    needs_rerank,
     renumbers_on_remove,
     stored_vectors,
     supports_remove,
@@ -125,6 +126,7 @@ def _update(
     sentence_rows[:, 0] = number_map[sentence_rows[:, 0]]
     sentence_vectors = np.asarray(store.sentence_vectors)[sentence_keep]
     index = store.faiss_index
+    key_vectors = None if store.key_vectors is None else np.asarray(store.key_vectors)  # exact, by FAISS id
     removed_keys = keys[~keep]
     if len(removed_keys) and supports_remove(index):
         index.remove_ids(faiss.IDSelectorBatch(removed_keys))
@@ -175,18 +177,27 @@ def _update(
         else:
             index.add_with_ids(vectors, new_keys)
         keys = np.concatenate([keys, new_keys])
+        if key_vectors is not None:
+            grown = np.zeros((next_key + len(new_keys), key_vectors.shape[1]), dtype=np.float16)
+            grown[: min(len(key_vectors), next_key)] = key_vectors[:next_key]
+            grown[new_keys] = vectors.astype(np.float16)
+            key_vectors = grown
         if lexical is not None:
             lexical.add({base + i: c.text for i, c in enumerate(new_chunks)})
 
     # -- keep the index type right for its size, and compact ------------------------------------
     requested = str(store.manifest["index"].get("requested", store.manifest["index"]["factory"]))
     factory = str(store.manifest["index"]["factory"])
-    wanted = choose_factory(requested, len(chunk_rows)) if requested.lower() == AUTO else factory
+    dimension = store.model.dimension
+    wanted = choose_factory(requested, len(chunk_rows), dimension=dimension) if requested.lower() == AUTO else factory
     dead = int(index.ntotal) - len(keys)
+    live = None  # the live chunks' vectors in chunk order, when known
     if wanted != factory or (dead and dead >= COMPACT_FRACTION * int(index.ntotal)):
-        live = stored_vectors(index, keys)
+        live = stored_vectors(index, keys) if key_vectors is None else key_vectors[keys].astype(np.float32)
         index = make_faiss_index(live, factory=wanted if len(live) else EXACT_FACTORY)
         keys = np.arange(len(live), dtype=np.int64)
+    if live is None and needs_rerank(index):
+        live = stored_vectors(index, keys) if key_vectors is None else key_vectors[keys]
 
     # -- write and swap in -------------------------------------------------------------------
     manifest = dict(store.manifest)
@@ -209,7 +220,7 @@ def _update(
             new_dir,
             articles=articles,
             chunks=chunk_rows,
-            chunk_vectors=None,
+            chunk_vectors=live,
             sentences=sentence_rows,
             sentence_vectors=sentence_vectors,
             faiss_index=index,

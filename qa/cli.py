@@ -42,9 +42,10 @@ def _add_model(p: argparse.ArgumentParser, what: str) -> None:
 def _add_backend(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--backend",
-        choices=("torch", "onnx", "onnx-int8"),
+        choices=("torch", "onnx", "onnx-int8", "onnx-mixed"),
         default=None,
-        help="how the model runs (default: $QA_BACKEND or onnx); recorded in the index, queries use it too",
+        help="how the model runs (default: $QA_BACKEND or onnx-int8); recorded in the index with the backend "
+        "of its questions (onnx-mixed for onnx-int8, else the same)",
     )
 
 

@@ -32,11 +32,12 @@ def build_assistant(args: argparse.Namespace, eval_set):
         from index.encoder import Encoder
 
         index_dir = prepare_index(eval_set, Encoder(args.model), progress=False if args.quiet else None)
-        cache = index_dir / "queries.npz"
     else:
-        index_dir, cache = args.index or default_index_dir(), None
+        index_dir = args.index or default_index_dir()
     store = Store.load(index_dir)
-    encoder = CachedQueries(encoder_for_index(store, args.model), cache)
+    asker = encoder_for_index(store, args.model)
+    cache = index_dir / f"queries-{asker.backend}.npz" if eval_set.kind == "squad" else None  # per question model
+    encoder = CachedQueries(asker, cache)
     retriever = Retriever(store, encoder, retrieval=args.retrieval or DEFAULT_RETRIEVAL, fusion=fusion)
     assistant = Assistant(retriever, k=args.k, threshold=args.threshold)
     if args.no_short:

@@ -1,4 +1,4 @@
-"""Encoder backends (torch, onnx, onnx-int8) and the FAISS index type chosen by corpus size."""
+"""Encoder backends (torch, onnx, onnx-int8, onnx-mixed) and the FAISS index type chosen by corpus size."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ TEXTS = ["Le président a parlé devant l’Assemblée.", "Kim Jong-un", "É" * 
 
 def test_backends_are_named_and_validated(monkeypatch):
     monkeypatch.delenv("QA_BACKEND", raising=False)
-    assert BACKENDS == ("torch", "onnx", "onnx-int8")
+    assert BACKENDS == ("torch", "onnx", "onnx-int8", "onnx-mixed")
     assert Encoder().backend == DEFAULT_BACKEND
     assert Encoder(backend="torch").backend == "torch"
     with pytest.raises(ValueError, match="'tensorrt'"):
@@ -54,11 +54,11 @@ def test_queries_use_the_backend_the_index_was_built_with(monkeypatch):
 
 
 @pytest.mark.slow
-def test_an_int8_index_asks_its_queries_in_fp32():
+def test_an_int8_index_asks_its_queries_with_the_mixed_precision_model():
     from index.build import model_section
 
     section = model_section(Encoder(backend="onnx-int8"))  # reads the model's prompts: prepares it
-    assert section["backend"] == "onnx-int8" and section["query_backend"] == "onnx"
+    assert section["backend"] == "onnx-int8" and section["query_backend"] == "onnx-mixed"
     assert model_section(Encoder(backend="torch"))["query_backend"] == "torch"
 
 
@@ -75,7 +75,7 @@ def test_another_model_is_refused_whatever_the_backend(tmp_path, fake_encoder):
 def test_auto_picks_exact_search_for_small_corpora_and_an_inverted_file_above_the_threshold():
     assert faiss_index.choose_factory("auto", 10) == "Flat"
     assert faiss_index.choose_factory("auto", faiss_index.AUTO_THRESHOLD) == "Flat"
-    assert faiss_index.choose_factory("auto", faiss_index.AUTO_THRESHOLD + 1) == "IVF1024,SQfp16"
+    assert faiss_index.choose_factory("auto", faiss_index.AUTO_THRESHOLD + 1) == "IVF1024,PQ192x4fs"
     assert faiss_index.choose_factory("IVF256,SQ8", 10) == "IVF256,SQ8"
     with pytest.raises(ValueError, match="''"):
         faiss_index.choose_factory("", 10)
@@ -94,11 +94,54 @@ def test_the_manifest_records_the_index_type_how_it_was_chosen_and_its_settings(
 
 
 def test_the_inverted_file_of_auto_has_about_four_square_roots_of_n_lists():
-    assert faiss_index.approx_factory(100_000) == "IVF1024,SQfp16"
-    assert faiss_index.approx_factory(1_000_000) == "IVF4096,SQfp16"
-    assert faiss_index.approx_factory(100) == "IVF2,SQfp16"  # at least 39 training vectors per list
+    assert faiss_index.approx_factory(100_000) == "IVF1024,PQ192x4fs"
+    assert faiss_index.approx_factory(1_000_000) == "IVF4096,PQ192x4fs"
+    assert faiss_index.approx_factory(100) == "IVF2,PQ192x4fs"  # at least 39 training vectors per list
     with pytest.raises(ValueError, match="-1"):
         faiss_index.approx_factory(-1)
+
+
+def test_the_inverted_file_of_auto_codes_pairs_of_dimensions_in_four_bits():
+    assert faiss_index.approx_factory(100_000, 64) == "IVF1024,PQ32x4fs"
+    assert faiss_index.approx_factory(100_000, 385) == "IVF1024,SQfp16"  # odd: no pairs
+    with pytest.raises(ValueError, match="dimension must be a positive integer, not 0"):
+        faiss_index.approx_factory(100_000, 0)
+
+
+def test_product_quantized_results_are_rescored_with_the_exact_vectors(tmp_path, fake_encoder):
+    build_index(CORPUS, tmp_path / "pq", encoder=fake_encoder, factory="IVF2,PQ32x4fs", progress=False)
+    build_index(CORPUS, tmp_path / "flat", encoder=fake_encoder, factory="Flat", progress=False)
+    entry = read_manifest(tmp_path / "pq")["index"]
+    assert entry["factory"] == "IVF2,PQ32x4fs" and entry["params"] == {"nlist": 2, "nprobe": 2}
+    assert entry["rerank"]["candidates_per_result"] == faiss_index.RERANK
+    pq, flat = Store.load(tmp_path / "pq"), Store.load(tmp_path / "flat")
+    assert pq.key_vectors is not None and isinstance(pq.key_vectors, np.memmap)
+    queries = fake_encoder.encode_queries(["livraisons d'armes", "canicule et chaleur", "Kim Jong-un"])
+    (pq_scores, pq_ids), (flat_scores, flat_ids) = pq.search(queries, 3), flat.search(queries, 3)
+    # every chunk is a candidate here: the exact results, scored from fp16 vectors (ties may swap)
+    assert [set(row) for row in pq_ids] == [set(row) for row in flat_ids]
+    np.testing.assert_allclose(pq_scores, flat_scores, atol=2e-3)
+    assert flat.key_vectors is None and "rerank" not in read_manifest(tmp_path / "flat")["index"]
+
+
+def test_an_index_of_product_quantized_codes_without_its_vectors_is_refused(tmp_path, fake_encoder):
+    import json
+
+    build_index(CORPUS, tmp_path / "pq", encoder=fake_encoder, factory="IVF2,PQ32x4fs", progress=False)
+    manifest = json.loads((tmp_path / "pq" / "manifest.json").read_text())
+    del manifest["files"]["chunk_vectors.npy"]
+    (tmp_path / "pq" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexLoadError, match="disagree"):
+        Store.load(tmp_path / "pq")
+
+
+def test_rescoring_keeps_the_k_best_candidates_and_pads_missing_ones():
+    key_vectors = np.eye(4, dtype=np.float16)
+    query = np.array([[0.1, 0.9, 0.5, 0.0]], dtype=np.float32)
+    scores, keys = faiss_index.rescore(query, np.array([[3, 0, 2, 1, -1]]), key_vectors, 2)
+    assert keys.tolist() == [[1, 2]] and np.allclose(scores, [[0.9, 0.5]])
+    scores, keys = faiss_index.rescore(query, np.array([[2, -1, -1]]), key_vectors, 2)
+    assert keys.tolist() == [[2, -1]] and scores[0, 1] == -np.inf
 
 
 def test_the_manifest_names_the_scalar_quantizer_of_an_inverted_file(tmp_path, fake_encoder):
@@ -155,14 +198,32 @@ def test_onnx_gives_the_vectors_of_torch():
 
 
 @pytest.mark.slow
-def test_the_int8_encoder_asks_questions_with_the_fp32_model():
+def test_the_int8_encoder_asks_questions_with_the_mixed_precision_model():
     questions = ["Qui a nié les livraisons ?", "Combien d’obus l’armée russe tire-t-elle chaque jour ?"]
     int8 = Encoder(backend="onnx-int8").encode_queries(questions)
-    np.testing.assert_allclose(int8, Encoder(backend="onnx").encode_queries(questions), atol=1e-6)
+    np.testing.assert_allclose(int8, Encoder(backend="onnx-mixed").encode_queries(questions), atol=1e-6)
 
 
 @pytest.mark.slow
-def test_an_int8_encoder_that_only_asks_questions_loads_only_the_fp32_model():
+def test_the_mixed_precision_model_keeps_the_output_products_in_fp32():
+    import onnx
+
+    from index.onnx_backend import ensure_export
+
+    path = Encoder(backend="onnx-mixed").path
+    graph = onnx.load(str(ensure_export(path, precision="mixed")), load_external_data=False).graph
+    ops = [node.op_type for node in graph.node]
+    assert ops.count("QAttention") == 12  # the attention products run in int8…
+    assert ops.count("MatMulInteger") == 12  # …and the feed-forward input ones
+    assert ops.count("MatMul") == 24  # the attention and feed-forward outputs do not
+    fp32 = Encoder(backend="onnx").encode_passages(TEXTS)
+    cosines = (Encoder(backend="onnx-mixed").encode_passages(TEXTS) * fp32).sum(axis=1)
+    int8_cosines = (Encoder(backend="onnx-int8").encode_passages(TEXTS) * fp32).sum(axis=1)
+    assert cosines.min() > 0.98 and cosines.mean() > int8_cosines.mean()
+
+
+@pytest.mark.slow
+def test_an_int8_encoder_that_only_asks_questions_loads_only_the_question_model():
     encoder = Encoder(backend="onnx-int8")
     encoder.encode_queries(["Qui a nié les livraisons ?"])
     assert encoder._model is None and encoder._query_model is not None

@@ -77,7 +77,7 @@ def articles():
     return load_corpus(CORPUS)
 
 
-@pytest.mark.parametrize("factory", ["Flat", "HNSW32", "IVF4,Flat"])
+@pytest.mark.parametrize("factory", ["Flat", "HNSW32", "IVF4,Flat", "IVF4,PQ32x4fs"])
 def test_add_then_remove_equals_a_full_rebuild(tmp_path, fake_encoder, articles, factory):
     first, rest = articles[:3], articles[3:]
     updated = tmp_path / "updated"
@@ -139,9 +139,14 @@ def test_an_auto_index_switches_to_an_inverted_file_when_it_grows_past_the_thres
     add_articles(index_dir, articles[1:], encoder=fake_encoder)
     entry = read_manifest(index_dir)["index"]
     chunks = len(Store.load(index_dir))
-    assert entry["requested"] == "auto" and entry["factory"] == faiss_index_mod.approx_factory(chunks)
-    assert entry["params"]["nprobe"] == min(faiss_index_mod.IVF_NPROBE, entry["params"]["nlist"])
-    assert len(Store.load(index_dir)) == len(Store.load(index_dir).chunks)
+    assert entry["requested"] == "auto"
+    assert entry["factory"] == faiss_index_mod.approx_factory(chunks, fake_encoder.dimension)
+    assert entry["params"]["nprobe"] == min(faiss_index_mod.FASTSCAN_NPROBE, entry["params"]["nlist"])
+    store = Store.load(index_dir)
+    assert entry["rerank"] and store.key_vectors is not None
+    np.testing.assert_allclose(  # the exact vectors, carried over from the exact index
+        np.asarray(store.key_vectors, dtype=np.float32), fake_encoder.encode_passages(
+            [store.chunk(i).text for i in range(len(store))]), atol=1e-3)
 
 
 def test_unknown_ids_are_named_and_leave_the_index_untouched(tmp_path, fake_encoder, articles):
