@@ -16,7 +16,7 @@ Ground truth is exact inner-product search (FAISS Flat) over the same vectors.
 Each index is built once and kept in ``.qa/bench/`` (delete it to rebuild); each is then
 opened memory-mapped in a fresh process that also loads the encoder, as a server would, and
 times one query at a time: FAISS alone, and dense retrieval = query encoding + FAISS (with the
-query backend of an index built with the default backend: ``onnx-mixed`` for ``onnx-int8``).
+query backend of an index built with the default backend: fp32 ``onnx`` for ``onnx-int8``).
 An index of product-quantized codes (``auto`` above 50,000) is timed as the library searches
 it: ``RERANK`` × k candidates re-scored with the fp16 vectors, memory-mapped from
 ``vectors-kde-<size>-f16.npy`` (written once; its size is added to the index's on disk).

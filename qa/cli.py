@@ -45,7 +45,7 @@ def _add_backend(p: argparse.ArgumentParser) -> None:
         choices=("torch", "onnx", "onnx-int8", "onnx-mixed"),
         default=None,
         help="how the model runs (default: $QA_BACKEND or onnx-int8); recorded in the index with the backend "
-        "of its questions (onnx-mixed for onnx-int8, else the same)",
+        "of its questions (fp32 onnx for onnx-int8, else the same)",
     )
 
 

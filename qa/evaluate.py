@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 DEPTHS = (1, 5, 20)
 TRADE_OFF_THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-CACHE_VERSION = 2  # 2: int8 indexes record onnx-mixed questions (their manifest is rebuilt)
+CACHE_VERSION = 1
 
 
 @dataclass(frozen=True)

@@ -54,11 +54,12 @@ def test_queries_use_the_backend_the_index_was_built_with(monkeypatch):
 
 
 @pytest.mark.slow
-def test_an_int8_index_asks_its_queries_with_the_mixed_precision_model():
+def test_an_int8_index_asks_its_queries_in_fp32():
     from index.build import model_section
 
     section = model_section(Encoder(backend="onnx-int8"))  # reads the model's prompts: prepares it
-    assert section["backend"] == "onnx-int8" and section["query_backend"] == "onnx-mixed"
+    assert section["backend"] == "onnx-int8" and section["query_backend"] == "onnx"
+    assert model_section(Encoder(backend="onnx-mixed"))["query_backend"] == "onnx-mixed"
     assert model_section(Encoder(backend="torch"))["query_backend"] == "torch"
 
 
@@ -198,10 +199,10 @@ def test_onnx_gives_the_vectors_of_torch():
 
 
 @pytest.mark.slow
-def test_the_int8_encoder_asks_questions_with_the_mixed_precision_model():
+def test_the_int8_encoder_asks_questions_with_the_fp32_model():
     questions = ["Qui a nié les livraisons ?", "Combien d’obus l’armée russe tire-t-elle chaque jour ?"]
     int8 = Encoder(backend="onnx-int8").encode_queries(questions)
-    np.testing.assert_allclose(int8, Encoder(backend="onnx-mixed").encode_queries(questions), atol=1e-6)
+    np.testing.assert_allclose(int8, Encoder(backend="onnx").encode_queries(questions), atol=1e-6)
 
 
 @pytest.mark.slow
@@ -223,7 +224,7 @@ def test_the_mixed_precision_model_keeps_the_output_products_in_fp32():
 
 
 @pytest.mark.slow
-def test_an_int8_encoder_that_only_asks_questions_loads_only_the_question_model():
+def test_an_int8_encoder_that_only_asks_questions_loads_only_the_fp32_model():
     encoder = Encoder(backend="onnx-int8")
     encoder.encode_queries(["Qui a nié les livraisons ?"])
     assert encoder._model is None and encoder._query_model is not None
