@@ -216,8 +216,8 @@ def install_faiss(directory: Path, chunks: int) -> tuple[dict, list[str]]:
 
 
 def refresh(target: Path, chunks: int) -> None:
-    """Bring an index directory made by an earlier version to today's FAISS index type and files,
-    and today's question backend for int8 indexes."""
+    """Bring an index directory made by an earlier version to today's FAISS index type, files and
+    settings (the manifest's index entry), and today's question backend for int8 indexes."""
     from index.encoder import QUERY_BACKEND
     from index.store import CHUNK_VECTORS, FAISS_INDEX, MANIFEST
 
@@ -226,11 +226,11 @@ def refresh(target: Path, chunks: int) -> None:
     manifest["model"]["query_backend"] = QUERY_BACKEND["onnx-int8"]
     if manifest["index"]["factory"] != choose_factory("auto", chunks):
         print(f"replacing the FAISS index {manifest['index']['factory']} of {target} …")
-        for name in (FAISS_INDEX, CHUNK_VECTORS):
-            manifest["files"].pop(name, None)
-            (target / name).unlink(missing_ok=True)
-        manifest["index"], names = install_faiss(target, chunks)
-        manifest["files"].update({name: (target / name).stat().st_size for name in names})
+    for name in (FAISS_INDEX, CHUNK_VECTORS):
+        manifest["files"].pop(name, None)
+        (target / name).unlink(missing_ok=True)
+    manifest["index"], names = install_faiss(target, chunks)
+    manifest["files"].update({name: (target / name).stat().st_size for name in names})
     file.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 

@@ -18,7 +18,7 @@ opened memory-mapped in a fresh process that also loads the encoder, as a server
 times one query at a time: FAISS alone, and dense retrieval = query encoding + FAISS (with the
 query backend of an index built with the default backend: fp32 ``onnx`` for ``onnx-int8``).
 An index of product-quantized codes (``auto`` above 50,000) is timed as the library searches
-it: ``RERANK`` × k candidates re-scored with the fp16 vectors, memory-mapped from
+it: ``rerank_candidates(k)`` candidates re-scored with the fp16 vectors, memory-mapped from
 ``vectors-kde-<size>-f16.npy`` (written once; its size is added to the index's on disk).
 Printed: build time, size on disk, RSS after loading (model included) and after the queries,
 p50/p95 latencies, recall@10.
@@ -114,14 +114,14 @@ def child(args: argparse.Namespace) -> None:
     truth = np.load(args.truth)
     questions = json.loads(Path(args.questions).read_text(encoding="utf-8"))
     query_vectors = np.load(args.query_vectors)
-    from index.faiss_index import RERANK, needs_rerank, rescore
+    from index.faiss_index import needs_rerank, rerank_candidates, rescore
 
     key_vectors = np.load(args.key_vectors, mmap_mode="r") if needs_rerank(index) else None
 
     def search(vectors: np.ndarray) -> np.ndarray:
         if key_vectors is None:
             return index.search(vectors, K)[1]
-        _, keys = index.search(vectors, K * RERANK)
+        _, keys = index.search(vectors, rerank_candidates(K))
         return rescore(vectors, keys, key_vectors, K)[1]
 
     inner = faiss.downcast_index(index)

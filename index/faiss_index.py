@@ -9,7 +9,7 @@ half-precision vectors (``chunk_vectors.npy``, memory-mapped: see :class:`index.
 The threshold and the settings come from ``bench/search.py`` (see bench/README.md): below
 50,000 chunks exact search answers within a few milliseconds; above it, at 1M chunks, the
 codes take 96 bytes a vector (the index file 0.1 GB, read in a second) and a query 2–3 ms
-at recall@10 0.975 against exact search, where the inverted file of fp16 vectors used
+at recall@10 0.986 against exact search, where the inverted file of fp16 vectors used
 before (``IVF<nlist>,SQfp16``, 768 bytes a vector, every byte in memory) took 4–6 ms for
 0.957. Both delete vectors in place (``qa index remove``). An HNSW graph (tried first) was
 as good at 100k but fell to recall@10 0.34 at 1M on the same data. Any FAISS factory string
@@ -30,8 +30,18 @@ AUTO_THRESHOLD = 50_000  # chunks; a Flat search costs 13 ms per query at 100k h
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128  # HNSW32,SQ8 (asked for by name): recall@10 0.97 at 100k vectors, 0.34 at 1M (bench/search.py)
 IVF_NPROBE = 128  # IVF<≈4√n>,SQfp16: recall@10 0.974 at 100k (2.7 ms), 0.957 at 1M (4.0–5.9 ms) (bench/search.py)
-FASTSCAN_NPROBE = 256  # IVF4096,PQ192x4fs + re-scoring, 1M: recall@10 0.953 at 128 (1.7 ms), 0.975 at 256 (2.7 ms)
-RERANK = 10  # codes re-scored exactly per result asked for, when the index holds PQ codes (x4: 0.90 at 1M)
+# IVF4096,PQ192x4fs at 1M, recall@10 (FAISS + re-scoring p50) with 10 / 20 / 40 candidates a result:
+# nprobe 128: 0.951 (1.8 ms) / 0.957 (1.9) / 0.957 (2.0); nprobe 256: 0.973 (2.2) / 0.986 (2.3) / 0.988 (2.8).
+# IVF1024 at 100k, nprobe 256: 0.967 (1.3) / 0.986 (1.3) / 0.993 (1.9) (bench/search.py, bench/README.md)
+FASTSCAN_NPROBE = 256
+RERANK = 20  # codes re-scored exactly per result asked for, when the index holds PQ codes…
+RERANK_MAX = 500  # …up to this many in all: the retriever's 50 dense candidates get 10 each (1M dense
+# retrieval p50 16–18 ms with 500, 19 ms with 1,000; bench/million.py)
+
+
+def rerank_candidates(k: int, per_result: int = RERANK) -> int:
+    """How many codes to re-score for ``k`` results: ``per_result`` each, at most :data:`RERANK_MAX`, at least k."""
+    return max(k, min(k * per_result, RERANK_MAX))
 IVF_POINTS_PER_LIST = 64  # k-means trains on at most this many vectors per list (a sample; faiss' default is 256)
 _MIN_POINTS_PER_LIST = 39  # faiss warns below this many training vectors per list
 
@@ -165,7 +175,8 @@ def manifest_entry(index, *, requested: str, threshold: int | None = None) -> di
         "ntotal": int(index.ntotal),
     }
     if needs_rerank(index):
-        entry["rerank"] = {"vectors": "chunk_vectors.npy", "dtype": "float16", "candidates_per_result": RERANK}
+        entry["rerank"] = {"vectors": "chunk_vectors.npy", "dtype": "float16", "candidates_per_result": RERANK,
+                           "max_candidates": RERANK_MAX}
     if requested.strip().lower() == AUTO:
         entry["auto"] = {
             "threshold": AUTO_THRESHOLD if threshold is None else threshold,

@@ -107,6 +107,7 @@ class Store:
         self.key_vectors = key_vectors  # exact (fp16) vector of FAISS id i, to re-score coarse codes; or None
         rerank = (manifest.get("index") or {}).get("rerank") or {}
         self.rerank = int(rerank.get("candidates_per_result", 0)) if key_vectors is not None else 0
+        self.rerank_max = int(rerank.get("max_candidates", 0)) or None
         self._row_of_key: np.ndarray | None = None
         self._live = None  # a faiss.IDSelector over the live FAISS ids, when FAISS holds removed ones
         if chunk_keys is not None:
@@ -146,7 +147,10 @@ class Store:
         """FAISS search: ``(scores, chunk ids)``, each of shape (n, k); id -1 pads."""
         k = max(1, min(k, len(self)))
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        asked = min(k * self.rerank, len(self)) if self.rerank > 1 else k
+        asked = k
+        if self.rerank > 1:  # product-quantized codes: more candidates, re-scored exactly below
+            cap = self.rerank_max or k * self.rerank
+            asked = min(max(k, min(k * self.rerank, cap)), len(self))
         if self._search_params is None:
             scores, keys = self.faiss_index.search(vectors, asked)
         else:

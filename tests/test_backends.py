@@ -136,6 +136,12 @@ def test_an_index_of_product_quantized_codes_without_its_vectors_is_refused(tmp_
         Store.load(tmp_path / "pq")
 
 
+def test_the_candidates_rescored_are_a_multiple_of_k_up_to_a_cap():
+    assert faiss_index.rerank_candidates(10) == 10 * faiss_index.RERANK
+    assert faiss_index.rerank_candidates(50) == faiss_index.RERANK_MAX
+    assert faiss_index.rerank_candidates(10 * faiss_index.RERANK_MAX) == 10 * faiss_index.RERANK_MAX
+
+
 def test_rescoring_keeps_the_k_best_candidates_and_pads_missing_ones():
     key_vectors = np.eye(4, dtype=np.float16)
     query = np.array([[0.1, 0.9, 0.5, 0.0]], dtype=np.float32)
