@@ -85,7 +85,11 @@ def _index_choice(idx: dict) -> str:
     how = (f"auto : exact jusqu’à {auto['threshold']} chunks, {auto['approximate']} au-delà" if auto
            else f"demandé : {idx.get('requested', idx.get('factory'))}")
     removed = idx.get("removed_in_faiss")
-    return how + (f" ; {params}" if params else "") + (f" ; {removed} entrées retirées filtrées" if removed else "")
+    rerank = idx.get("rerank") or {}
+    rescored = (f" ; {rerank.get('candidates_per_result')} candidats par résultat (≤ {rerank.get('max_candidates')}) "
+                f"re-notés sur les vecteurs exacts" if rerank else "")
+    return (how + (f" ; {params}" if params else "") + rescored
+            + (f" ; {removed} entrées retirées filtrées" if removed else ""))
 
 
 def print_update_summary(summary) -> None:

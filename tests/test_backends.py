@@ -125,6 +125,16 @@ def test_product_quantized_results_are_rescored_with_the_exact_vectors(tmp_path,
     assert flat.key_vectors is None and "rerank" not in read_manifest(tmp_path / "flat")["index"]
 
 
+def test_index_info_says_product_quantized_results_are_rescored(tmp_path, fake_encoder, capsys, monkeypatch):
+    from qa.cli import main
+
+    monkeypatch.setenv("COLUMNS", "400")  # one line per table row
+    build_index(CORPUS, tmp_path / "pq", encoder=fake_encoder, factory="IVF2,PQ32x4fs", progress=False)
+    assert main(["index", "info", "--index", str(tmp_path / "pq")]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "IVF2,PQ32x4fs" in out and f"{faiss_index.RERANK} candidats par résultat" in out
+
+
 def test_an_index_of_product_quantized_codes_without_its_vectors_is_refused(tmp_path, fake_encoder):
     import json
 
