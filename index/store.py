@@ -144,25 +144,36 @@ class Store:
         return int(self.faiss_index.ntotal) - len(self)
 
     def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """FAISS search: ``(scores, chunk ids)``, each of shape (n, k); id -1 pads."""
+        """FAISS search: ``(scores, chunk ids)``, each of shape (n, k); id -1 pads.
+
+        Beside product-quantized codes, FAISS proposes candidates (:func:`index.faiss_index.
+        rerank_candidates`) and their exact fp16 vectors rank them; when that would be every
+        chunk, all are scored exactly without FAISS (fast-scan may return fewer results than
+        asked when k nears the number of codes it scans).
+        """
         k = max(1, min(k, len(self)))
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        asked = k
-        if self.rerank > 1:  # product-quantized codes: more candidates, re-scored exactly below
-            cap = self.rerank_max or k * self.rerank
-            asked = min(max(k, min(k * self.rerank, cap)), len(self))
-        if self._search_params is None:
-            scores, keys = self.faiss_index.search(vectors, asked)
-        else:
-            scores, keys = self.faiss_index.search(vectors, asked, params=self._search_params)
-        if asked > k:
+        if self.rerank > 1:
             from index.faiss_index import rescore
 
+            asked = min(max(k, min(k * self.rerank, self.rerank_max or k * self.rerank)), len(self))
+            if asked >= len(self):
+                live = self.chunk_keys if self.chunk_keys is not None else np.arange(len(self), dtype=np.int64)
+                keys = np.broadcast_to(live, (len(vectors), len(live)))
+            else:
+                keys = self._faiss_search(vectors, asked)[1]
             scores, keys = rescore(vectors, keys, self.key_vectors, k)
+        else:
+            scores, keys = self._faiss_search(vectors, k)
         if self._row_of_key is None:
             return scores, keys
         rows = np.where(keys >= 0, self._row_of_key[np.maximum(keys, 0)], -1)
         return scores, rows
+
+    def _faiss_search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._search_params is None:
+            return self.faiss_index.search(vectors, k)
+        return self.faiss_index.search(vectors, k, params=self._search_params)
 
     def sentence_rows(self, doc_id: str, start: int, end: int) -> np.ndarray:
         """Row numbers of the sentences of ``doc_id`` that overlap ``[start, end)``."""

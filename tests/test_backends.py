@@ -119,9 +119,13 @@ def test_product_quantized_results_are_rescored_with_the_exact_vectors(tmp_path,
     assert pq.key_vectors is not None and isinstance(pq.key_vectors, np.memmap)
     queries = fake_encoder.encode_queries(["livraisons d'armes", "canicule et chaleur", "Kim Jong-un"])
     (pq_scores, pq_ids), (flat_scores, flat_ids) = pq.search(queries, 3), flat.search(queries, 3)
-    # every chunk is a candidate here: the exact results, scored from fp16 vectors (ties may swap)
-    assert [set(row) for row in pq_ids] == [set(row) for row in flat_ids]
+    # every chunk is a candidate here (3 × RERANK > 42 chunks): the exact results, from fp16 vectors
+    assert [set(row) for row in pq_ids] == [set(row) for row in flat_ids]  # (ties may swap)
+    top_scores, top_ids = pq.search(queries, 1)  # 20 candidates from FAISS, re-scored
+    assert top_scores[:, 0] == pytest.approx(flat_scores[:, 0], abs=2e-3) and (top_ids >= 0).all()
     np.testing.assert_allclose(pq_scores, flat_scores, atol=2e-3)
+    every = len(pq)  # all of them asked for: exact scores too, not the codes' estimates
+    np.testing.assert_allclose(pq.search(queries, every)[0], flat.search(queries, every)[0], atol=2e-3)
     assert flat.key_vectors is None and "rerank" not in read_manifest(tmp_path / "flat")["index"]
 
 
