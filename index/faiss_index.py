@@ -26,7 +26,7 @@ AUTO = "auto"
 EXACT_FACTORY = "Flat"
 APPROX_FACTORY = "IVF{nlist},PQ{m}x4fs"  # the approximate family of "auto"; nlist, m from approx_factory()
 ODD_APPROX_FACTORY = "IVF{nlist},SQfp16"  # the same for a model of odd dimension (no pairs of dimensions)
-AUTO_THRESHOLD = 50_000  # chunks; a Flat search costs 13 ms per query at 100k here, ~6.5 ms at 50k (bench/search.py)
+AUTO_THRESHOLD = 50_000  # chunks; a Flat search costs 6.5 ms a query at 50k (AVX-512), 10 ms (AVX2) (bench/search.py)
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128  # HNSW32,SQ8 (asked for by name): recall@10 0.97 at 100k vectors, 0.34 at 1M (bench/search.py)
 IVF_NPROBE = 128  # IVF<≈4√n>,SQfp16: recall@10 0.974 at 100k (2.7 ms), 0.957 at 1M (4.0–5.9 ms) (bench/search.py)
@@ -37,13 +37,13 @@ FASTSCAN_NPROBE = 256
 RERANK = 20  # codes re-scored exactly per result asked for, when the index holds PQ codes…
 RERANK_MAX = 500  # …up to this many in all: the retriever's 50 dense candidates get 10 each (1M dense
 # retrieval p50 16–18 ms with 500, 19 ms with 1,000; bench/million.py)
-
-
-def rerank_candidates(k: int, per_result: int = RERANK) -> int:
-    """How many codes to re-score for ``k`` results: ``per_result`` each, at most :data:`RERANK_MAX`, at least k."""
-    return max(k, min(k * per_result, RERANK_MAX))
 IVF_POINTS_PER_LIST = 64  # k-means trains on at most this many vectors per list (a sample; faiss' default is 256)
 _MIN_POINTS_PER_LIST = 39  # faiss warns below this many training vectors per list
+
+
+def rerank_candidates(k: int, per_result: int = RERANK, most: int | None = RERANK_MAX) -> int:
+    """How many codes to re-score for ``k`` results: ``per_result`` each, at most ``most``, at least k."""
+    return max(k, k * per_result if most is None else min(k * per_result, most))
 
 
 def approx_factory(count: int, dimension: int = 384) -> str:

@@ -154,9 +154,9 @@ class Store:
         k = max(1, min(k, len(self)))
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if self.rerank > 1:
-            from index.faiss_index import rescore
+            from index.faiss_index import rerank_candidates, rescore
 
-            asked = min(max(k, min(k * self.rerank, self.rerank_max or k * self.rerank)), len(self))
+            asked = min(rerank_candidates(k, self.rerank, self.rerank_max), len(self))
             if asked >= len(self):
                 live = self.chunk_keys if self.chunk_keys is not None else np.arange(len(self), dtype=np.int64)
                 keys = np.broadcast_to(live, (len(vectors), len(live)))
