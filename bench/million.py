@@ -16,9 +16,9 @@ How the index is made (embedding a million real chunks would take ~7 hours here)
   are the sums of its sentences' counts, analysed once per distinct sentence).
 - **Chunk vectors**: the 1M-vector index that ``auto`` picks (``IVF4096,PQ192x4fs``, with
   its fp16 vectors for re-scoring), made by `bench/search.py --factories auto` (real chunk
-  vectors + density-estimate draws; run that script first). An index directory made by an
-  earlier version gets today's FAISS files and question backend (``refresh``). They are not the embeddings of
-  these texts: latency and memory do not depend on which vector goes with which text, quality
+  vectors + density-estimate draws; run that script first); an index directory made by an
+  earlier version gets today's FAISS files and question backend (``refresh``). They are not
+  the embeddings of these texts: latency and memory do not depend on which vector goes with which text, quality
   does, and is not measured here.
 - **Sentence vectors**: random unit vectors in float16, one per sentence (same size and
   access pattern as real ones).
@@ -71,7 +71,6 @@ def source_sentences() -> list[list[str]]:
 
 def make_index(target: Path, chunks: int) -> None:
     """Write the index directory ``target`` (see the module's docstring)."""
-
     from index.article import Article
     from index.french import analyze
     from index.lexical import LexicalIndex
@@ -193,44 +192,51 @@ def child(index_dir: str, questions: list[str]) -> None:
     print(json.dumps(out))
 
 
-def install_faiss(directory: Path, chunks: int) -> tuple[dict, list[str]]:
-    """Copy the FAISS index that ``auto`` picks for ``chunks`` (and its fp16 vectors if it
-    re-scores) from bench/search.py's cache into ``directory``: its manifest entry, file names."""
+def auto_index(chunks: int):
+    """The FAISS index ``auto`` picks for ``chunks``, as bench/search.py cached it, and its file."""
     import faiss
-
-    from index.faiss_index import manifest_entry, needs_rerank
-    from index.store import CHUNK_VECTORS, FAISS_INDEX
 
     factory = choose_factory("auto", chunks)
     source = CACHE / f"search-kde-{chunks}-{factory.replace(',', '_')}.faiss"
-    vectors = CACHE / f"vectors-kde-{chunks}-f16.npy"
     index = faiss.read_index(str(source))
     if index.ntotal != chunks:
         raise SystemExit(f"{source} holds {index.ntotal:,} vectors, not {chunks:,}")
+    return index, source
+
+
+def install_faiss(directory: Path, chunks: int) -> tuple[dict, list[str]]:
+    """Copy the FAISS index that ``auto`` picks for ``chunks`` (and its fp16 vectors if it
+    re-scores) from bench/search.py's cache into ``directory``: its manifest entry, file names."""
+    from index.faiss_index import manifest_entry, needs_rerank
+    from index.store import CHUNK_VECTORS, FAISS_INDEX
+
+    index, source = auto_index(chunks)
     shutil.copyfile(source, directory / FAISS_INDEX)
     names = [FAISS_INDEX]
     if needs_rerank(index):
-        shutil.copyfile(vectors, directory / CHUNK_VECTORS)
+        shutil.copyfile(CACHE / f"vectors-kde-{chunks}-f16.npy", directory / CHUNK_VECTORS)
         names.append(CHUNK_VECTORS)
     return manifest_entry(index, requested="auto"), names
 
 
 def refresh(target: Path, chunks: int) -> None:
-    """Bring an index directory made by an earlier version to today's FAISS index type, files and
-    settings (the manifest's index entry), and today's question backend for int8 indexes."""
+    """Bring an index directory made by an earlier version to today's question backend for int8
+    indexes and, when they changed, today's FAISS index type, files and settings."""
     from index.encoder import QUERY_BACKEND
+    from index.faiss_index import manifest_entry
     from index.store import CHUNK_VECTORS, FAISS_INDEX, MANIFEST
 
     file = target / MANIFEST
     manifest = json.loads(file.read_text(encoding="utf-8"))
     manifest["model"]["query_backend"] = QUERY_BACKEND["onnx-int8"]
-    if manifest["index"]["factory"] != choose_factory("auto", chunks):
+    index, _ = auto_index(chunks)
+    if manifest["index"] != manifest_entry(index, requested="auto"):
         print(f"replacing the FAISS index {manifest['index']['factory']} of {target} …")
-    for name in (FAISS_INDEX, CHUNK_VECTORS):
-        manifest["files"].pop(name, None)
-        (target / name).unlink(missing_ok=True)
-    manifest["index"], names = install_faiss(target, chunks)
-    manifest["files"].update({name: (target / name).stat().st_size for name in names})
+        for name in (FAISS_INDEX, CHUNK_VECTORS):
+            manifest["files"].pop(name, None)
+            (target / name).unlink(missing_ok=True)
+        manifest["index"], names = install_faiss(target, chunks)
+        manifest["files"].update({name: (target / name).stat().st_size for name in names})
     file.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
@@ -255,7 +261,8 @@ def main() -> None:
     if not target.is_dir():
         print(f"making {target} …")
         make_index(target, args.chunks)
-    refresh(target, args.chunks)
+    else:
+        refresh(target, args.chunks)
     cmd = [sys.executable, __file__, "--child", str(target), "--queries", str(args.queries)]
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
     if run.returncode != 0:

@@ -36,6 +36,7 @@ import numpy as np
 from index.article import Article
 from index.article_file import ArticleFile, ArticlesById
 from index.chunking import Chunk
+from index.faiss_index import needs_rerank, rerank_candidates, rescore
 from index.rows import RowFile
 
 FORMAT_VERSION = 1
@@ -154,8 +155,6 @@ class Store:
         k = max(1, min(k, len(self)))
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if self.rerank > 1:
-            from index.faiss_index import rerank_candidates, rescore
-
             asked = min(rerank_candidates(k, self.rerank, self.rerank_max), len(self))
             if asked >= len(self):
                 live = self.chunk_keys if self.chunk_keys is not None else np.arange(len(self), dtype=np.int64)
@@ -211,8 +210,6 @@ class Store:
         quantized codes (:func:`index.faiss_index.needs_rerank`), and may be None otherwise.
         """
         import faiss
-
-        from index.faiss_index import needs_rerank
 
         rerank = needs_rerank(faiss_index)
         if rerank and chunk_vectors is None:
