@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.article import Article, load_corpus
-from index.chunking import Chunker, ChunkingSettings
+from index.chunking import Chunker, ChunkingSettings, indexed_text
 from index.faiss_index import AUTO, make_faiss_index, manifest_entry
 from index.french import sentence_spans
 from index.lexical import LexicalIndex
@@ -122,12 +122,14 @@ def build_index(
     sentences = [(a.doc_id, s, e) for a in articles for s, e in sentence_spans(a.text)]
     by_id = {a.doc_id: a for a in articles}
 
+    texts = [indexed_text(c.text, by_id[c.doc_id].title, titles=chunking.titles) for c in chunks]
+
     embed_began = time.perf_counter()
-    chunk_vectors = encoder.encode_passages([c.text for c in chunks], progress=progress)
+    chunk_vectors = encoder.encode_passages(texts, progress=progress)
     embed_seconds = time.perf_counter() - embed_began
     sentence_vectors = encoder.encode_passages([by_id[d].text[s:e] for d, s, e in sentences], progress=progress)
     faiss_index = make_faiss_index(chunk_vectors, factory=factory)
-    lexical = LexicalIndex.build({i: c.text for i, c in enumerate(chunks)})
+    lexical = LexicalIndex.build(dict(enumerate(texts)))
 
     manifest = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -4,6 +4,12 @@
 breaks, sentence ends, clauses and finally words, so that a chunk rarely stops
 mid-sentence. Each chunk is located back in its article: ``article.text[start:end]
 == chunk.text`` always holds.
+
+What is embedded and given to BM25 is the chunk with its article's title on a line before it
+(:func:`indexed_text`): a chunk from the middle of an article often never names what the
+article is about (« Il a été témoin de miracles. »), its title does. Measured on PIAF dev
+(hybrid): recall@1 0.735 → 0.765, recall@5 0.910 → 0.920. The title is never part of a passage
+or an answer: offsets stay those of the article's text.
 """
 
 from __future__ import annotations
@@ -48,12 +54,23 @@ class ChunkingSettings:
 
     chunk_size: int = DEFAULT_CHUNK_SIZE
     chunk_overlap: int = DEFAULT_CHUNK_OVERLAP
+    titles: bool = True  # the article's title is embedded and indexed with each chunk
 
     def __post_init__(self) -> None:
         if self.chunk_size < 50:
             raise ValueError(f"chunk_size must be at least 50 characters, got {self.chunk_size}")
         if not 0 <= self.chunk_overlap < self.chunk_size:
             raise ValueError(f"chunk_overlap must be in [0, chunk_size={self.chunk_size}), got {self.chunk_overlap}")
+
+    @classmethod
+    def from_manifest(cls, section: dict) -> ChunkingSettings:
+        """The settings an index was built with (its manifest's ``chunking``); an index made before
+        titles were indexed has no ``titles`` key and keeps chunks alone."""
+        return cls(
+            chunk_size=int(section["chunk_size"]),
+            chunk_overlap=int(section["chunk_overlap"]),
+            titles=bool(section.get("titles", False)),
+        )
 
 
 class Chunker:
@@ -84,3 +101,9 @@ class Chunker:
             chunks.append(Chunk(doc_id=article.doc_id, start=start, end=start + len(piece), text=piece))
             floor = start + 1
         return chunks
+
+
+def indexed_text(text: str, title: str | None, *, titles: bool = True) -> str:
+    """What is embedded and indexed for a chunk: its text, after its article's title when ``titles``."""
+    title = " ".join((title or "").split())
+    return f"{title}\n{text}" if titles and title else text

@@ -29,7 +29,7 @@ import numpy as np
 
 from index.article import Article, load_article
 from index.build import corpus_fingerprint, library_versions
-from index.chunking import Chunker, ChunkingSettings
+from index.chunking import Chunker, ChunkingSettings, indexed_text
 from index.faiss_index import (
     AUTO,
     EXACT_FACTORY,
@@ -139,10 +139,7 @@ def _update(
         lexical.renumber({int(old): int(row_map[old]) for old in np.flatnonzero(keep)})
 
     # -- what is new -----------------------------------------------------------------------
-    chunking = ChunkingSettings(
-        chunk_size=int(store.manifest["chunking"]["chunk_size"]),
-        chunk_overlap=int(store.manifest["chunking"]["chunk_overlap"]),
-    )
+    chunking = ChunkingSettings.from_manifest(store.manifest["chunking"])
     new_chunks = [c for a in add for c in Chunker(chunking).split(a)]
     new_sentences = [(a.doc_id, s, e) for a in add for s, e in sentence_spans(a.text)]
     if add:
@@ -156,7 +153,8 @@ def _update(
                 "add with the index's model or rebuild"
             )
         by_id = {a.doc_id: a for a in add}
-        chunk_vectors = encoder.encode_passages([c.text for c in new_chunks], progress=progress)
+        texts = [indexed_text(c.text, by_id[c.doc_id].title, titles=chunking.titles) for c in new_chunks]
+        chunk_vectors = encoder.encode_passages(texts, progress=progress)
         new_sentence_vectors = encoder.encode_passages(
             [by_id[d].text[s:e] for d, s, e in new_sentences], progress=progress
         )
@@ -183,7 +181,7 @@ def _update(
             grown[new_keys] = vectors.astype(np.float16)
             key_vectors = grown
         if lexical is not None:
-            lexical.add({base + i: c.text for i, c in enumerate(new_chunks)})
+            lexical.add({base + i: text for i, text in enumerate(texts)})
 
     # -- keep the index type right for its size, and compact ------------------------------------
     requested = str(store.manifest["index"].get("requested", store.manifest["index"]["factory"]))

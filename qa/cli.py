@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--chunk-size", type=int, default=None, help="chunk size in characters")
     build.add_argument("--chunk-overlap", type=int, default=None, help="overlap between chunks in characters")
     build.add_argument(
+        "--no-titles",
+        action="store_true",
+        help="embed and index the chunks alone (default: each chunk after its article's title)",
+    )
+    build.add_argument(
         "--factory",
         default=None,
         help="FAISS index factory string, or auto (default: exact search for small corpora, an inverted file above)",
@@ -130,6 +135,11 @@ def _add_eval(sub) -> None:
     ev.add_argument("--threshold", type=float, default=None, help="abstention confidence (default: calibrated)")
     ev.add_argument("--no-short", action="store_true", help="no short answers (the sentence is scored)")
     ev.add_argument(
+        "--without-titles",
+        action="store_true",
+        help="SQuAD files: index the contexts alone, without their titles (CNIL's titles are its questions)",
+    )
+    ev.add_argument(
         "--unanswerable-by-removal",
         action="store_true",
         help="also ask every answerable question with its context left out of the index",
@@ -157,6 +167,7 @@ def cmd_index_build(args: argparse.Namespace) -> int:
     chunking = ChunkingSettings(
         chunk_size=args.chunk_size if args.chunk_size is not None else defaults.chunk_size,
         chunk_overlap=args.chunk_overlap if args.chunk_overlap is not None else defaults.chunk_overlap,
+        titles=not args.no_titles,
     )
     corpus = args.corpus or default_corpus_dir()
     index_dir = args.index or default_index_dir()

@@ -31,7 +31,9 @@ def build_assistant(args: argparse.Namespace, eval_set):
     if eval_set.kind == "squad":
         from index.encoder import Encoder
 
-        index_dir = prepare_index(eval_set, Encoder(args.model), progress=False if args.quiet else None)
+        index_dir = prepare_index(
+            eval_set, Encoder(args.model), titles=not args.without_titles, progress=False if args.quiet else None
+        )
     else:
         index_dir = args.index or default_index_dir()
     store = Store.load(index_dir)
@@ -55,7 +57,12 @@ def run_eval_command(args: argparse.Namespace) -> int:
         raise ValueError(f"-k must be between 1 and 20, got {args.k}")
     eval_set = load_eval_set(args.file).subset(args.sample, seed=args.seed)
     assistant, encoder, fusion = build_assistant(args, eval_set)
-    settings = {"retrieval": assistant.retriever.retrieval, "fusion": asdict(fusion), "sample": args.sample}
+    settings = {
+        "retrieval": assistant.retriever.retrieval,
+        "fusion": asdict(fusion),
+        "sample": args.sample,
+        "titles": bool(assistant.retriever.store.manifest["chunking"].get("titles", False)),
+    }
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -97,14 +97,17 @@ def eval_index_dir(eval_set: EvalSet, *, model_spec: str, chunking, factory: str
     return (home or qa_home()) / "eval-cache" / name
 
 
-def prepare_index(eval_set: EvalSet, encoder, *, progress: bool | None = None, home: Path | None = None) -> Path:
-    """The cached index of a SQuAD file's contexts, built first if missing."""
+def prepare_index(
+    eval_set: EvalSet, encoder, *, titles: bool = True, progress: bool | None = None, home: Path | None = None
+) -> Path:
+    """The cached index of a SQuAD file's contexts, built first if missing; ``titles=False`` indexes
+    the contexts alone (the titles stay the articles' metadata)."""
     from index.build import DEFAULT_FACTORY, build_index, model_spec
     from index.chunking import ChunkingSettings
 
     if eval_set.kind != "squad":
         raise ValueError(f"{eval_set.path}: only SQuAD files carry their own corpus")
-    chunking = ChunkingSettings()
+    chunking = ChunkingSettings(titles=titles)
     target = eval_index_dir(
         eval_set, model_spec=model_spec(encoder), chunking=chunking, factory=DEFAULT_FACTORY, home=home
     )

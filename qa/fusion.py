@@ -20,7 +20,7 @@ class FusionSettings:
 
     method: str = "rrf"
     lexical_weight: float = 0.5  # relative to dense = 1
-    rrf_constant: float = 60.0
+    rrf_constant: float = 20.0  # PIAF dev recall@5 0.920 (60) → 0.923 (20), CNIL 0.841 → 0.850
     sentences: bool = True  # a chunk's dense score is raised to its best sentence's similarity
 
     def __post_init__(self) -> None:

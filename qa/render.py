@@ -126,7 +126,8 @@ def print_manifest(index_dir: Path, manifest: dict) -> None:
         ("empreinte du corpus", str(corpus.get("fingerprint", ""))[:16]),
         ("modèle", f"{model['name']} ({model['dimension']} dimensions)"),
         ("préfixes", ", ".join(f"{k}={v!r}" for k, v in (model.get("prompts") or {}).items()) or "aucun"),
-        ("découpage", f"{chunking.get('chunk_size')} caractères, chevauchement {chunking.get('chunk_overlap')}"),
+        ("découpage", f"{chunking.get('chunk_size')} caractères, chevauchement {chunking.get('chunk_overlap')}"
+                      + (", titre de l’article indexé avec chaque chunk" if chunking.get("titles") else "")),
         ("index FAISS", f"{idx.get('factory')} ({idx.get('metric')}, {idx.get('ntotal')} vecteurs)"),
         ("choix de l’index", _index_choice(idx)),
         ("exécution du modèle", f"{model.get('backend', 'torch')} (questions : "

@@ -98,9 +98,15 @@ class Retriever:
     def lexical(self) -> LexicalIndex:
         """The store's BM25 index; built from the chunk texts for an index that has none."""
         if self._lexical is None:
+            from index.chunking import ChunkingSettings, indexed_text
             from index.lexical import LexicalIndex
 
-            self._lexical = LexicalIndex.build({i: self.store.chunk(i).text for i in range(len(self.store))})
+            titles = ChunkingSettings.from_manifest(self.store.manifest["chunking"]).titles
+            texts = {}
+            for i in range(len(self.store)):
+                chunk = self.store.chunk(i)
+                texts[i] = indexed_text(chunk.text, self.store.article_by_id[chunk.doc_id].title, titles=titles)
+            self._lexical = LexicalIndex.build(texts)
         return self._lexical
 
     def search(self, question: str, *, k: int = DEFAULT_K) -> list[Passage]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.article import Article, load_corpus
-from index.chunking import Chunker, ChunkingSettings
+from index.chunking import Chunker, ChunkingSettings, indexed_text
 from tests.conftest import CORPUS
 
 
@@ -44,3 +44,23 @@ def test_typographic_french_text_keeps_exact_offsets():
 def test_invalid_chunking_settings_are_rejected(size, overlap):
     with pytest.raises(ValueError, match="chunk_"):
         ChunkingSettings(chunk_size=size, chunk_overlap=overlap)
+
+
+def test_the_indexed_text_is_the_title_on_a_line_before_the_chunk():
+    assert indexed_text("Il a été témoin de miracles.", "Jakob  Böhme\n") == "Jakob Böhme\nIl a été témoin de miracles."
+
+
+@pytest.mark.parametrize("title", [None, "", "  \n"])
+def test_an_article_without_title_indexes_its_chunk_alone(title):
+    assert indexed_text("Le texte.", title) == "Le texte."
+
+
+def test_titles_can_be_left_out_of_the_indexed_text():
+    assert indexed_text("Le texte.", "Le titre", titles=False) == "Le texte."
+
+
+def test_settings_from_a_manifest_made_before_titles_keep_chunks_alone():
+    old = ChunkingSettings.from_manifest({"splitter": "RecursiveCharacterTextSplitter", "chunk_size": 400,
+                                          "chunk_overlap": 50})
+    assert old == ChunkingSettings(chunk_size=400, chunk_overlap=50, titles=False)
+    assert ChunkingSettings.from_manifest({"chunk_size": 400, "chunk_overlap": 50, "titles": True}).titles

@@ -133,3 +133,39 @@ def test_rebuild_replaces_the_index(built, corpus_copy, fake_encoder):
 def test_invalid_factory_string_is_a_clear_error(tmp_path, fake_encoder):
     with pytest.raises(ValueError, match="invalid FAISS factory string 'Nonsense42'"):
         build_index(CORPUS, tmp_path / "i", encoder=fake_encoder, factory="Nonsense42", progress=False)
+
+
+def _title_only_article():
+    from index.article import Article
+
+    text = "Il a été témoin de miracles. Il était cordonnier à Görlitz."
+    return Article(doc_id="piaf", title="Jakob Böhme", text=text)
+
+
+def test_the_manifest_says_titles_are_indexed(built):
+    assert read_manifest(built)["chunking"]["titles"] is True
+
+
+def test_a_word_of_the_title_alone_finds_the_chunk_in_bm25(tmp_path, fake_encoder):
+    build_index([_title_only_article()], tmp_path / "index", encoder=fake_encoder, progress=False)
+    store = Store.load(tmp_path / "index")
+    assert [chunk_id for chunk_id, _ in store.lexical.search("Böhme", k=3)] == [0]
+    assert store.chunk(0).text.startswith("Il a été témoin")  # the title is indexed, never part of a passage
+
+
+def test_chunks_are_embedded_with_their_title(tmp_path, fake_encoder):
+    build_index([_title_only_article()], tmp_path / "index", encoder=fake_encoder, progress=False)
+    store = Store.load(tmp_path / "index")
+    expected = fake_encoder.encode_passages(["Jakob Böhme\n" + store.chunk(0).text])[0]
+    scores, ids = store.search(expected[None, :], 1)
+    assert ids[0][0] == 0 and scores[0][0] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_an_index_built_without_titles_embeds_and_indexes_chunks_alone(tmp_path, fake_encoder):
+    from index.chunking import ChunkingSettings
+
+    build_index([_title_only_article()], tmp_path / "index", encoder=fake_encoder, progress=False,
+                chunking=ChunkingSettings(titles=False))
+    store = Store.load(tmp_path / "index")
+    assert read_manifest(tmp_path / "index")["chunking"]["titles"] is False
+    assert store.lexical.search("Böhme", k=3) == []

@@ -12,6 +12,7 @@ import pytest
 import index.faiss_index as faiss_index_mod
 from index.article import load_corpus
 from index.build import build_index
+from index.chunking import indexed_text
 from index.store import Store, read_manifest
 from index.update import add_articles, remove_articles
 from qa.cli import main
@@ -144,9 +145,10 @@ def test_an_auto_index_switches_to_an_inverted_file_when_it_grows_past_the_thres
     assert entry["params"]["nprobe"] == min(faiss_index_mod.FASTSCAN_NPROBE, entry["params"]["nlist"])
     store = Store.load(index_dir)
     assert entry["rerank"] and store.key_vectors is not None
-    np.testing.assert_allclose(  # the exact vectors, carried over from the exact index
-        np.asarray(store.key_vectors, dtype=np.float32), fake_encoder.encode_passages(
-            [store.chunk(i).text for i in range(len(store))]), atol=1e-3)
+    embedded = [indexed_text(store.chunk(i).text, store.article_by_id[store.chunk(i).doc_id].title)
+                for i in range(len(store))]
+    np.testing.assert_allclose(  # the exact vectors (title and chunk), carried over from the exact index
+        np.asarray(store.key_vectors, dtype=np.float32), fake_encoder.encode_passages(embedded), atol=1e-3)
 
 
 def test_unknown_ids_are_named_and_leave_the_index_untouched(tmp_path, fake_encoder, articles):
@@ -192,3 +194,16 @@ def test_with_the_real_model_an_update_equals_a_rebuild(tmp_path, encoder, artic
     add_articles(updated, articles[3:], encoder=encoder)
     build_index(articles, tmp_path / "all", encoder=encoder, progress=False)
     assert_same_index(updated, tmp_path / "all", encoder)
+
+
+def test_added_articles_are_indexed_with_their_titles_like_a_build(tmp_path, fake_encoder, articles):
+    from index.chunking import ChunkingSettings
+
+    for titles in (True, False):
+        updated, rebuilt = tmp_path / f"updated-{titles}", tmp_path / f"all-{titles}"
+        chunking = ChunkingSettings(titles=titles)
+        build_index(articles[:2], updated, encoder=fake_encoder, chunking=chunking, progress=False)
+        add_articles(updated, articles[2:], encoder=fake_encoder)
+        build_index(articles, rebuilt, encoder=fake_encoder, chunking=chunking, progress=False)
+        assert read_manifest(updated)["chunking"]["titles"] is titles
+        assert_same_index(updated, rebuilt, fake_encoder)
