@@ -129,7 +129,11 @@ def build_index(
     embed_seconds = time.perf_counter() - embed_began
     sentence_vectors = encoder.encode_passages([by_id[d].text[s:e] for d, s, e in sentences], progress=progress)
     faiss_index = make_faiss_index(chunk_vectors, factory=factory)
-    lexical = LexicalIndex.build(dict(enumerate(texts)))
+    lexical = LexicalIndex()
+    lexical.add(
+        {i: c.text for i, c in enumerate(chunks)},
+        titles={i: by_id[c.doc_id].title for i, (c, text) in enumerate(zip(chunks, texts)) if text != c.text},
+    )
 
     manifest = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

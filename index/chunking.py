@@ -104,6 +104,9 @@ class Chunker:
 
 
 def indexed_text(text: str, title: str | None, *, titles: bool = True) -> str:
-    """What is embedded and indexed for a chunk: its text, after its article's title when ``titles``."""
+    """What is embedded and indexed for a chunk: its text, after its article's title when ``titles``
+    (not when the chunk already opens with it: many articles repeat their title as first line)."""
     title = " ".join((title or "").split())
-    return f"{title}\n{text}" if titles and title else text
+    if not titles or not title or " ".join(text[: len(title) + 50].split()).startswith(title):
+        return text
+    return f"{title}\n{text}"

@@ -9,11 +9,18 @@ uses it. The arrays are term-major (the postings of term ``t`` are one slice) an
 memory-mapped: opening an index of a million chunks reads the vocabulary only, and a
 question touches only the pages of its own terms.
 
+A chunk may carry its article's title (``add(texts, titles=...)``): the title's terms count
+once more in the chunk (a word of the title is found in every chunk of its article), and are
+flagged as such in the counts (:data:`TITLE_FLAG`), so that :meth:`LexicalIndex.term_idf` — how
+rare a word is in the articles' own text, which the answer extractor weighs question words by
+— is not skewed by titles repeated on every chunk.
+
 Files (names in :data:`FILES`)::
 
     lexical.json          analyzer, layout, k1, b, number of documents, vocabulary (term of id i is vocab[i])
     lexical_postings.npy  int32 chunk ids, grouped by term id (then by chunk id)
-    lexical_counts.npy    uint16 term counts, parallel to the postings
+    lexical_counts.npy    uint16 term counts in the chunk's text, parallel to the postings;
+                          the high bit (TITLE_FLAG) set where the term is also in the title
     lexical_bounds.npy    int64: the postings of term t are [bounds[t], bounds[t + 1])
     lexical_lengths.npy   int32 analysed length of each chunk id; -1 where no document has that id
 
@@ -35,7 +42,8 @@ import numpy as np
 from index.french import analyze
 
 ANALYZER = "french-fold-elision-stop-snowball/1"
-LAYOUT = "term-major/2"
+LAYOUT = "term-major/3"  # /2: the same without title flags (still read)
+LAYOUTS = ("term-major/2", LAYOUT)
 META = "lexical.json"
 POSTINGS = "lexical_postings.npy"
 COUNTS = "lexical_counts.npy"
@@ -44,7 +52,8 @@ LENGTHS = "lexical_lengths.npy"
 FILES = (META, POSTINGS, COUNTS, BOUNDS, LENGTHS)
 DEFAULT_K1 = 1.2
 DEFAULT_B = 0.75
-_MAX_COUNT = np.iinfo(np.uint16).max
+TITLE_FLAG = 0x8000  # in a count: the term is in the chunk's title
+_MAX_COUNT = TITLE_FLAG - 1
 
 
 class LexicalIndex:
@@ -72,30 +81,35 @@ class LexicalIndex:
         index.add(dict(items))
         return index
 
-    def add(self, texts: Mapping[int, str]) -> None:
-        """Add (or replace) documents: chunk id → text."""
-        self._add_bags((chunk_id, Counter(analyze(text))) for chunk_id, text in texts.items())
+    def add(self, texts: Mapping[int, str], *, titles: Mapping[int, str | None] | None = None) -> None:
+        """Add (or replace) documents: chunk id → text, and optionally chunk id → its article's title."""
+        titles = titles or {}
+        self._add_bags(
+            (chunk_id, Counter(analyze(text)), set(analyze(titles.get(chunk_id) or "")))
+            for chunk_id, text in texts.items()
+        )
 
     def add_counts(self, documents: Mapping[int, Mapping[str, int]] | Iterable[tuple[int, Mapping[str, int]]]) -> None:
         """Add (or replace) documents given as analysed term counts: chunk id → {term: count}, or such pairs."""
-        self._add_bags(documents.items() if isinstance(documents, Mapping) else documents)
+        pairs = documents.items() if isinstance(documents, Mapping) else documents
+        self._add_bags((chunk_id, bag, set()) for chunk_id, bag in pairs)
 
-    def _add_bags(self, bags: Iterable[tuple[int, Mapping[str, int]]]) -> None:
-        """Append the postings of each ``(chunk id, term counts)`` into flat buffers (4 bytes a number,
-        whatever the number of documents), then merge them with the index's postings once."""
+    def _add_bags(self, bags: Iterable[tuple[int, Mapping[str, int], set[str]]]) -> None:
+        """Append the postings of each ``(chunk id, term counts, title terms)`` into flat buffers (4 bytes
+        a number, whatever the number of documents), then merge them with the index's postings once."""
         ids, lengths = array("q"), array("q")
         docs, terms, counts = array("i"), array("i"), array("i")
         vocab = self.vocab
-        for chunk_id, bag in bags:
+        for chunk_id, bag, title in bags:
             chunk_id = int(chunk_id)
             if chunk_id < 0:
                 raise ValueError(f"chunk ids must be >= 0, got {chunk_id}")
             ids.append(chunk_id)
-            lengths.append(sum(bag.values()))
-            for term, count in bag.items():
+            lengths.append(sum(bag.values()) + len(title))
+            for term in set(bag) | title:
                 docs.append(chunk_id)
                 terms.append(vocab.setdefault(term, len(vocab)))
-                counts.append(min(int(count), _MAX_COUNT))
+                counts.append(min(int(bag.get(term, 0)), _MAX_COUNT) | (TITLE_FLAG if term in title else 0))
         if not ids:
             return
         new_ids = np.frombuffer(ids, dtype=np.int64)
@@ -149,7 +163,7 @@ class LexicalIndex:
         order = np.lexsort((docs, terms))
         terms = terms[order]
         self._docs = np.asarray(docs[order], dtype=np.int32)
-        self._counts = np.minimum(counts[order], _MAX_COUNT).astype(np.uint16)
+        self._counts = np.asarray(counts[order]).astype(np.uint16)
         self._bounds = np.searchsorted(terms, np.arange(len(self.vocab) + 1)).astype(np.int64)
         self._ready = False
 
@@ -171,16 +185,26 @@ class LexicalIndex:
         self.idf = np.log(1.0 + (self._n_docs - df + 0.5) / (df + 0.5))
         self._ready = True
 
+    def _idf(self, df: float) -> float:
+        return float(np.log(1.0 + (self._n_docs - df + 0.5) / (df + 0.5)))
+
     def query_terms(self, text: str) -> list[int]:
         """Term ids of ``text`` known to the index (repeats kept: a repeated word counts twice)."""
         return [self.vocab[t] for t in analyze(text) if t in self.vocab]
 
     def term_idf(self, terms: Iterable[str]) -> dict[str, float]:
-        """IDF of analysed terms; a term the index has never seen gets the highest IDF."""
+        """IDF of analysed terms in the chunks' text (titles left out); a term never seen there gets
+        the highest IDF."""
         if not self._ready:
             self._prepare()
-        top = float(np.log(1.0 + (self._n_docs + 0.5) / 0.5))
-        return {t: float(self.idf[self.vocab[t]]) if t in self.vocab else top for t in terms}
+        out = {}
+        for term in terms:
+            df = 0
+            if term in self.vocab:  # the term's postings, less those where only the title has it
+                a, b = int(self._bounds[self.vocab[term]]), int(self._bounds[self.vocab[term] + 1])
+                df = b - a - int(np.count_nonzero(np.asarray(self._counts[a:b]) == TITLE_FLAG))
+            out[term] = self._idf(df)
+        return out
 
     def _score_arrays(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """``(chunk ids, BM25 scores)`` of every document sharing a term with ``text``."""
@@ -192,7 +216,8 @@ class LexicalIndex:
             if a == b:
                 continue
             ids = np.asarray(self._docs[a:b])
-            tf = np.asarray(self._counts[a:b], dtype=np.float64)
+            counts = np.asarray(self._counts[a:b])
+            tf = (counts & _MAX_COUNT).astype(np.float64) + (counts >= TITLE_FLAG)  # a title word counts once more
             norm = tf + self.k1 * (1.0 - self.b + self.b * self._lengths[ids] / self._avg_length)
             docs.append(ids)
             weights.append(tf * (self.k1 + 1.0) / np.maximum(norm, 1e-9) * self.idf[term])
@@ -261,8 +286,8 @@ class LexicalIndex:
         index.vocab = {term: i for i, term in enumerate(meta["vocab"])}
         if "layout" not in meta:  # the first layout: one file of (chunk id, term id, count) rows
             return index._from_rows(np.load(directory / POSTINGS), int(meta.get("documents", 0)), directory)
-        if meta["layout"] != LAYOUT:
-            raise ValueError(f"{directory / META}: layout {meta['layout']!r}, this version reads {LAYOUT!r}")
+        if meta["layout"] not in LAYOUTS:
+            raise ValueError(f"{directory / META}: layout {meta['layout']!r}, this version reads {', '.join(LAYOUTS)}")
         mode = "r" if mmap else None
         index._docs = np.load(directory / POSTINGS, mmap_mode=mode)
         index._counts = np.load(directory / COUNTS, mmap_mode=mode)
@@ -288,7 +313,7 @@ class LexicalIndex:
         terms = rows[rows[:, 1] >= 0]
         np.add.at(lengths, terms[:, 0], terms[:, 2])
         self._lengths = lengths.astype(np.int32)
-        self._set_postings(terms[:, 0], terms[:, 1], terms[:, 2])
+        self._set_postings(terms[:, 0], terms[:, 1], np.minimum(terms[:, 2], _MAX_COUNT))
         if len(self) != documents:
             raise ValueError(f"{directory / POSTINGS}: {len(self)} documents, {META} says {documents}")
         return self

@@ -181,7 +181,12 @@ def _update(
             grown[new_keys] = vectors.astype(np.float16)
             key_vectors = grown
         if lexical is not None:
-            lexical.add({base + i: text for i, text in enumerate(texts)})
+            lexical.add(
+                {base + i: c.text for i, c in enumerate(new_chunks)},
+                titles={
+                    base + i: by_id[c.doc_id].title for i, (c, t) in enumerate(zip(new_chunks, texts)) if t != c.text
+                },
+            )
 
     # -- keep the index type right for its size, and compact ------------------------------------
     requested = str(store.manifest["index"].get("requested", store.manifest["index"]["factory"]))

@@ -101,12 +101,16 @@ class Retriever:
             from index.chunking import ChunkingSettings, indexed_text
             from index.lexical import LexicalIndex
 
-            titles = ChunkingSettings.from_manifest(self.store.manifest["chunking"]).titles
-            texts = {}
+            with_titles = ChunkingSettings.from_manifest(self.store.manifest["chunking"]).titles
+            texts, titles = {}, {}
             for i in range(len(self.store)):
                 chunk = self.store.chunk(i)
-                texts[i] = indexed_text(chunk.text, self.store.article_by_id[chunk.doc_id].title, titles=titles)
-            self._lexical = LexicalIndex.build(texts)
+                title = self.store.article_by_id[chunk.doc_id].title
+                texts[i] = chunk.text
+                if indexed_text(chunk.text, title, titles=with_titles) != chunk.text:
+                    titles[i] = title
+            self._lexical = LexicalIndex()
+            self._lexical.add(texts, titles=titles)
         return self._lexical
 
     def search(self, question: str, *, k: int = DEFAULT_K) -> list[Passage]:

@@ -113,3 +113,16 @@ def test_ask_can_choose_the_retrieval(news_index, capsys, retrieval):
     assert "60.000 obus" in data["answer"]["text"]
     if retrieval == "dense":  # BM25 alone sees no cosine
         assert all(c["similarity"] is not None for c in data["citations"])
+
+
+@pytest.mark.parametrize(("flags", "titles"), [((), True), (("--no-titles",), False)])
+def test_build_records_whether_titles_are_indexed(tmp_path, fake_encoder, monkeypatch, capsys, flags, titles):
+    import index.encoder
+    from index.store import read_manifest
+
+    monkeypatch.setattr(index.encoder, "Encoder", lambda *args, **kwargs: fake_encoder)
+    index_dir = tmp_path / "index"
+    assert main(["index", "build", "--corpus", str(CORPUS), "--index", str(index_dir), "--quiet", *flags]) == 0
+    assert read_manifest(index_dir)["chunking"]["titles"] is titles
+    assert main(["index", "info", "--index", str(index_dir)]) == 0
+    assert ("titre" in capsys.readouterr().out) is titles  # « titre de l’article indexé avec chaque chunk »

@@ -47,3 +47,15 @@ def test_qa_eval_on_a_squad_file_builds_and_caches_its_index(tmp_path, monkeypat
     assert main(["eval", str(squad), "--quiet"]) == 0  # from the cache, printed as a table
     out = capsys.readouterr().out
     assert "recall@5" in out and "answer-hit@1" in out and "trade-off" in out
+
+
+def test_qa_eval_without_titles_caches_an_index_of_the_contexts_alone(tmp_path, monkeypatch, capsys, encoder):
+    monkeypatch.setenv("QA_HOME", str(tmp_path / "home"))
+    squad = write_squad(tmp_path)
+    assert main(["eval", str(squad), "--json", "--quiet", "--without-titles"]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["titles"] is False
+    assert main(["eval", str(squad), "--json", "--quiet"]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["titles"] is True
+    cached = sorted((tmp_path / "home" / "eval-cache").iterdir())
+    assert len(cached) == 2
+    assert sorted(json.loads((d / "manifest.json").read_text())["chunking"]["titles"] for d in cached) == [False, True]

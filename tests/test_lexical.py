@@ -108,3 +108,45 @@ def test_a_large_index_scores_like_a_small_one():
     lex = LexicalIndex.build(texts)
     assert lex.search("Qui a accueilli Lavrov ?", k=1)[0][0] == 1999
     assert len(lex.search("Lavrov", k=3000)) == 2000
+
+
+def _with_titles() -> LexicalIndex:
+    lex = LexicalIndex()
+    lex.add(
+        {0: "Il a été témoin de miracles.", 1: "Il était cordonnier.", 2: "Böhme écrit sur les miracles."},
+        titles={0: "Jakob Böhme", 1: "Jakob Böhme"},
+    )
+    return lex
+
+
+def test_a_title_word_finds_every_chunk_of_its_article():
+    assert {i for i, _ in _with_titles().search("Böhme", k=5)} == {0, 1, 2}
+
+
+def test_a_title_word_counts_once_more_in_the_chunk():
+    lex = _with_titles()
+    plain = LexicalIndex.build({0: "Jakob Böhme Il a été témoin de miracles.", 1: "Jakob Böhme Il était cordonnier.",
+                                2: "Böhme écrit sur les miracles."})  # fmt: skip
+    assert dict(lex.search("Böhme miracles", k=3)) == pytest.approx(dict(plain.search("Böhme miracles", k=3)))
+
+
+def test_the_idf_given_to_the_extractor_leaves_titles_out():
+    lex, texts_only = _with_titles(), LexicalIndex.build(
+        {0: "Il a été témoin de miracles.", 1: "Il était cordonnier.", 2: "Böhme écrit sur les miracles."})
+    terms = {"bohm", "jakob", "miracl"}
+    assert lex.term_idf(terms) == pytest.approx(texts_only.term_idf(terms))
+
+
+def test_title_flags_survive_saving_and_loading(tmp_path):
+    lex = _with_titles()
+    lex.save(tmp_path)
+    again = LexicalIndex.load(tmp_path)
+    assert dict(again.search("Jakob Böhme", k=3)) == pytest.approx(dict(lex.search("Jakob Böhme", k=3)))
+    assert again.term_idf({"jakob"}) == pytest.approx(lex.term_idf({"jakob"}))
+
+
+def test_an_index_of_the_layout_without_title_flags_still_opens(tmp_path):
+    LexicalIndex.build({0: "Lavrov à Pyongyang.", 1: "Kim à Moscou."}).save(tmp_path)
+    meta = json.loads((tmp_path / "lexical.json").read_text())
+    (tmp_path / "lexical.json").write_text(json.dumps({**meta, "layout": "term-major/2"}))
+    assert [i for i, _ in LexicalIndex.load(tmp_path).search("Moscou", k=2)] == [1]
