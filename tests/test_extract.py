@@ -38,3 +38,44 @@ def test_occlusion_removes_whole_words_only():
 def test_negative_weights_are_refused():
     with pytest.raises(ValueError, match="coverage"):
         ScoringWeights(coverage=-1)
+
+
+def _twin_articles(tmp_path, fake_encoder):
+    from index.article import Article
+    from index.build import build_index
+    from index.store import Store
+    from qa.retriever import Retriever
+
+    sentence = "Il a été témoin de miracles à Görlitz."
+    articles = [Article(doc_id="bohme", title="Jakob Böhme", text=sentence),
+                Article(doc_id="paul", title="Saint-Paul", text=sentence)]  # fmt: skip
+    build_index(articles, tmp_path / "index", encoder=fake_encoder, progress=False)
+    return Retriever(Store.load(tmp_path / "index"), fake_encoder)
+
+
+@pytest.mark.parametrize(("weight", "winner"), [(1.0, "bohme"), (0.0, "paul")])
+def test_among_equal_sentences_the_one_of_the_passage_closest_to_the_question_wins(
+    tmp_path, fake_encoder, weight, winner
+):
+    from qa.extract import Extractor
+
+    retriever = _twin_articles(tmp_path, fake_encoder)
+    ids = {retriever.store.chunk(i).doc_id: i for i in range(2)}
+    passages = [retriever.passage(ids["paul"], score=1.0, rank=1, similarity=0.1),
+                retriever.passage(ids["bohme"], score=0.9, rank=2, similarity=0.9)]  # fmt: skip
+    extractor = Extractor(retriever.store, weights=ScoringWeights(passage_similarity=weight))
+    question = "Qui a été témoin de miracles ?"
+    candidates = extractor.candidates(question, fake_encoder.encode_queries([question])[0], passages)
+    assert candidates[0].doc_id == winner
+    assert {c.doc_id: c.passage_similarity for c in candidates} == pytest.approx({"paul": 0.1, "bohme": 0.9})
+
+
+def test_without_a_retriever_similarity_a_passage_counts_its_best_sentence(tmp_path, fake_encoder):
+    from qa.extract import Extractor
+
+    retriever = _twin_articles(tmp_path, fake_encoder)
+    passage = retriever.passage(0, score=1.0, rank=1, similarity=None)  # lexical retrieval has no cosine
+    question = "Qui a été témoin de miracles ?"
+    vector = fake_encoder.encode_queries([question])[0]
+    (candidate,) = Extractor(retriever.store).candidates(question, vector, [passage])
+    assert candidate.passage_similarity == pytest.approx(candidate.dense)
