@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.article import Article, load_corpus
-from index.chunking import Chunker, ChunkingSettings, indexed_text
+from index.chunking import Chunker, ChunkingSettings, chunk_title, indexed_text
 from index.faiss_index import AUTO, make_faiss_index, manifest_entry
 from index.french import sentence_spans
 from index.lexical import LexicalIndex
@@ -123,6 +123,7 @@ def build_index(
     by_id = {a.doc_id: a for a in articles}
 
     texts = [indexed_text(c.text, by_id[c.doc_id].title, titles=chunking.titles) for c in chunks]
+    titles = {i: chunk_title(c.text, by_id[c.doc_id].title, titles=chunking.titles) for i, c in enumerate(chunks)}
 
     embed_began = time.perf_counter()
     chunk_vectors = encoder.encode_passages(texts, progress=progress)
@@ -130,10 +131,7 @@ def build_index(
     sentence_vectors = encoder.encode_passages([by_id[d].text[s:e] for d, s, e in sentences], progress=progress)
     faiss_index = make_faiss_index(chunk_vectors, factory=factory)
     lexical = LexicalIndex()
-    lexical.add(
-        {i: c.text for i, c in enumerate(chunks)},
-        titles={i: by_id[c.doc_id].title for i, (c, text) in enumerate(zip(chunks, texts)) if text != c.text},
-    )
+    lexical.add({i: c.text for i, c in enumerate(chunks)}, titles=titles)
 
     manifest = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -104,10 +104,16 @@ class Chunker:
         return chunks
 
 
-def indexed_text(text: str, title: str | None, *, titles: bool = True) -> str:
-    """What is embedded and indexed for a chunk: its text, after its article's title when ``titles``
-    (not when the chunk already opens with it: many articles repeat their title as first line)."""
+def chunk_title(text: str, title: str | None, *, titles: bool = True) -> str | None:
+    """The title indexed with a chunk: its article's (whitespace collapsed) when ``titles``, None when
+    there is none or the chunk already opens with it (many articles repeat their title as first line)."""
     title = " ".join((title or "").split())
     if not titles or not title or " ".join(text[: len(title) + 50].split()).startswith(title):
-        return text
-    return f"{title}\n{text}"
+        return None
+    return title
+
+
+def indexed_text(text: str, title: str | None, *, titles: bool = True) -> str:
+    """What is embedded for a chunk: its text, after its :func:`chunk_title` if any."""
+    shown = chunk_title(text, title, titles=titles)
+    return text if shown is None else f"{shown}\n{text}"

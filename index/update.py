@@ -29,7 +29,7 @@ import numpy as np
 
 from index.article import Article, load_article
 from index.build import corpus_fingerprint, library_versions
-from index.chunking import Chunker, ChunkingSettings, indexed_text
+from index.chunking import Chunker, ChunkingSettings, chunk_title, indexed_text
 from index.faiss_index import (
     AUTO,
     EXACT_FACTORY,
@@ -184,7 +184,8 @@ def _update(
             lexical.add(
                 {base + i: c.text for i, c in enumerate(new_chunks)},
                 titles={
-                    base + i: by_id[c.doc_id].title for i, (c, t) in enumerate(zip(new_chunks, texts)) if t != c.text
+                    base + i: chunk_title(c.text, by_id[c.doc_id].title, titles=chunking.titles)
+                    for i, c in enumerate(new_chunks)
                 },
             )
 

@@ -98,19 +98,19 @@ class Retriever:
     def lexical(self) -> LexicalIndex:
         """The store's BM25 index; built from the chunk texts for an index that has none."""
         if self._lexical is None:
-            from index.chunking import ChunkingSettings, indexed_text
+            from index.chunking import ChunkingSettings, chunk_title
             from index.lexical import LexicalIndex
 
             with_titles = ChunkingSettings.from_manifest(self.store.manifest["chunking"]).titles
-            texts, titles = {}, {}
-            for i in range(len(self.store)):
-                chunk = self.store.chunk(i)
-                title = self.store.article_by_id[chunk.doc_id].title
-                texts[i] = chunk.text
-                if indexed_text(chunk.text, title, titles=with_titles) != chunk.text:
-                    titles[i] = title
+            chunks = [self.store.chunk(i) for i in range(len(self.store))]
             self._lexical = LexicalIndex()
-            self._lexical.add(texts, titles=titles)
+            self._lexical.add(
+                {i: c.text for i, c in enumerate(chunks)},
+                titles={
+                    i: chunk_title(c.text, self.store.article_by_id[c.doc_id].title, titles=with_titles)
+                    for i, c in enumerate(chunks)
+                },
+            )
         return self._lexical
 
     def search(self, question: str, *, k: int = DEFAULT_K) -> list[Passage]:

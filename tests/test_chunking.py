@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.article import Article, load_corpus
-from index.chunking import Chunker, ChunkingSettings, indexed_text
+from index.chunking import Chunker, ChunkingSettings, chunk_title, indexed_text
 from tests.conftest import CORPUS
 
 
@@ -64,3 +64,10 @@ def test_settings_from_a_manifest_made_before_titles_keep_chunks_alone():
                                           "chunk_overlap": 50})
     assert old == ChunkingSettings(chunk_size=400, chunk_overlap=50, titles=False)
     assert ChunkingSettings.from_manifest({"chunk_size": 400, "chunk_overlap": 50, "titles": True}).titles
+
+
+def test_a_chunk_that_opens_with_its_title_is_not_given_it_twice():
+    text = "Lavrov en Corée du Nord\n\nATS\n\nLe ministre est arrivé mercredi."
+    assert chunk_title(text, "Lavrov en  Corée du Nord") is None
+    assert indexed_text(text, "Lavrov en Corée du Nord") == text
+    assert chunk_title("Le ministre est arrivé.", "Lavrov en Corée du Nord") == "Lavrov en Corée du Nord"
