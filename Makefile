@@ -19,6 +19,7 @@ PYTEST_ARGS ?=
 install: $(VENV)/.installed
 	@$(PY) -m index.model --quiet
 	@$(PY) -m index.onnx_backend --quiet
+	@$(PY) -m qa.reader --quiet
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

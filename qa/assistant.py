@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.extract import Candidate, Extractor
 from qa.followup import asks_for_another, rewrite
@@ -11,6 +12,9 @@ from qa.fusion import FusionSettings
 from qa.question import clean_question
 from qa.retriever import DEFAULT_FUSION, DEFAULT_K, DEFAULT_RETRIEVAL, Retrieval, Retriever
 from qa.types import NO_ANSWER_MESSAGE, Answer, AnswerSpan, Citation, Passage
+
+if TYPE_CHECKING:
+    from qa.reader import Reader
 
 
 class Assistant:
@@ -21,14 +25,22 @@ class Assistant:
     >>> answer.text, [c.passage.doc_id for c in answer.citations]
     """
 
-    def __init__(self, retriever: Retriever, *, k: int = DEFAULT_K, threshold: float | None = None) -> None:
-        """``threshold``: the confidence (0–1) below which to abstain; None for the calibrated default."""
+    def __init__(
+        self, retriever: Retriever, *, k: int = DEFAULT_K, threshold: float | None = None, reader: bool = True
+    ) -> None:
+        """``threshold``: the confidence (0–1) below which to abstain; None for the calibrated default.
+        ``reader``: read the first sentences with the question (:mod:`qa.reader`) when the index's model
+        is the default one and ``$QA_READER`` is not 0."""
         if not 1 <= k <= 100:
             raise ValueError(f"k must be between 1 and 100, got {k}")
         self.retriever = retriever
         self.k = k
         self.extractor = Extractor(
-            retriever.store, threshold=threshold, encoder=retriever.encoder, idf=retriever.lexical.term_idf
+            retriever.store,
+            threshold=threshold,
+            encoder=retriever.encoder,
+            idf=retriever.lexical.term_idf,
+            reader=load_reader(retriever.encoder) if reader else None,
         )
 
     @classmethod
@@ -41,9 +53,10 @@ class Assistant:
         threshold: float | None = None,
         retrieval: str = DEFAULT_RETRIEVAL,
         fusion: FusionSettings = DEFAULT_FUSION,
+        reader: bool = True,
     ) -> Assistant:
         retriever = Retriever.load(index_dir, model=model, retrieval=retrieval, fusion=fusion)
-        return cls(retriever, k=k, threshold=threshold)
+        return cls(retriever, k=k, threshold=threshold, reader=reader)
 
     def ask(self, question: str, history: Sequence[Answer] | None = None, *, k: int | None = None) -> Answer:
         """Answer ``question``; ``history`` (earlier answers, oldest first) gives follow-ups their context."""
@@ -146,3 +159,17 @@ def answered_spans(answer: Answer) -> tuple[tuple[str, int, int], ...]:
 
 def _within(candidate: Candidate, spans: Sequence[tuple[str, int, int]]) -> bool:
     return any(candidate.doc_id == d and candidate.start < e and s < candidate.end for d, s, e in spans)
+
+
+def load_reader(encoder) -> Reader | None:
+    """The reader for the encoder's model, or None (another model, ``$QA_READER=0``, or it cannot be
+    exported here: the extractor then answers alone, with a warning)."""
+    from qa.reader import Reader, ReaderUnavailableError
+
+    try:
+        return Reader.for_encoder(encoder)
+    except (ReaderUnavailableError, OSError, ImportError) as exc:
+        import warnings
+
+        warnings.warn(f"answering without the reader: {exc}", RuntimeWarning, stacklevel=2)
+        return None

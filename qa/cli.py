@@ -134,6 +134,7 @@ def _add_eval(sub) -> None:
     ev.add_argument("--lexical-weight", type=float, default=None, help="weight of BM25 in the fusion")
     ev.add_argument("--threshold", type=float, default=None, help="abstention confidence (default: calibrated)")
     ev.add_argument("--no-short", action="store_true", help="no short answers (the sentence is scored)")
+    ev.add_argument("--no-reader", action="store_true", help="the extractor alone, without the reader (qa/reader.py)")
     ev.add_argument(
         "--without-titles",
         action="store_true",

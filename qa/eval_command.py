@@ -41,10 +41,12 @@ def build_assistant(args: argparse.Namespace, eval_set):
     cache = index_dir / f"queries-{asker.backend}.npz" if eval_set.kind == "squad" else None  # per question model
     encoder = CachedQueries(asker, cache)
     retriever = Retriever(store, encoder, retrieval=args.retrieval or DEFAULT_RETRIEVAL, fusion=fusion)
-    assistant = Assistant(retriever, k=args.k, threshold=args.threshold)
+    reader = not getattr(args, "no_reader", False)
+    assistant = Assistant(retriever, k=args.k, threshold=args.threshold, reader=reader)
     if args.no_short:
         assistant.extractor = Extractor(
-            store, threshold=args.threshold, encoder=encoder, idf=retriever.lexical.term_idf, short_answers=False
+            store, threshold=args.threshold, encoder=encoder, idf=retriever.lexical.term_idf, short_answers=False,
+            reader=assistant.extractor.reader,
         )
     return assistant, encoder, fusion
 

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -36,6 +37,9 @@ from index.french import STOP_WORDS, analyze, fold
 from index.store import Store
 from qa.calibration import DEFAULT_CALIBRATION, Calibration
 from qa.types import AnswerSpan, Passage
+
+if TYPE_CHECKING:
+    from qa.reader import Reader
 
 _SUPPORT_SIMILARITY = 0.95
 _COVERAGE_CAP = 0.01  # the verb cannot make up for more than this
@@ -81,6 +85,9 @@ class Candidate:
     coverage: float = 12.0
     context: float = 0.0
     passage_similarity: float = 0.0
+    relevance: float | None = None  # the reader's logit (None: not read)
+    answer_start: int | None = None  # the reader's answer span, article offsets
+    answer_end: int | None = None
 
 
 def lexical_overlap(question_terms: set[str], sentence: str, idf: dict[str, float] | None = None) -> float:
@@ -107,7 +114,9 @@ class Extractor:
         encoder=None,
         idf: Callable[[set[str]], dict[str, float]] | None = None,
         short_answers: bool = True,
+        reader: Reader | None = None,
     ) -> None:
+        """``reader``: reads the first sentences with the question (:mod:`qa.reader`); None: scores alone."""
         threshold = calibration.threshold if threshold is None else threshold
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold is a confidence and must be between 0 and 1, got {threshold}")
@@ -118,6 +127,7 @@ class Extractor:
         self.encoder = encoder
         self.idf = idf
         self.short_answers = short_answers
+        self.reader = reader
 
     def _overlaps(self, terms: set[str], rows: list[int], idf) -> dict[int, tuple[float, set[str]]]:
         out = {}
@@ -173,7 +183,22 @@ class Extractor:
             doc_id = self.store.articles[number].doc_id
             out.append(Candidate(row, doc_id, start, end, score, sim, lex, rank, cov, ctx, psim))
         out.sort(key=lambda c: (-c.score, c.row))
-        return out
+        return self._read(question, out) if self.reader is not None else out
+
+    def _read(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
+        """The reader's relevance added to the first sentences' scores (they stay first), and its spans."""
+        top = ranked[: self.reader.depth]
+        texts = [self.store.article_by_id[c.doc_id].text[c.start : c.end] for c in top]
+        weight = self.reader.relevance_weight
+        read = [
+            replace(
+                c, score=c.score + weight * r.relevance, relevance=r.relevance,
+                answer_start=c.start + r.start, answer_end=c.start + r.end,
+            )
+            for c, r in zip(top, self.reader.read(question, texts))
+        ]
+        read.sort(key=lambda c: (-c.score, c.row))
+        return read + ranked[len(top) :]
 
     @staticmethod
     def _passage_similarities(
@@ -226,7 +251,12 @@ class Extractor:
         article = self.store.article_by_id[top.doc_id]
         start, end = self.extent(question, top)
         short = None
-        if self.short_answers:
+        if self.short_answers and top.answer_start is not None and top.answer_end > top.answer_start:
+            from qa.short import ShortAnswer, question_kind
+
+            a, b = top.answer_start, top.answer_end
+            short = ShortAnswer(article.text[a:b], a, b, kind=question_kind(question) or "thing")
+        elif self.short_answers:
             from qa.short import short_answer
 
             short = short_answer(question, article.text, start, end)

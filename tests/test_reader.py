@@ -1,0 +1,188 @@
+"""The reader: span decoding, its weights file, how the extractor uses it, and the real exported graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa.reader import MAX_SPAN_TOKENS, WEIGHTS_FILE, Reader, ReaderUnavailableError, Reading, best_span, load_weights
+
+
+def _offsets(n: int, *, question: int = 0) -> np.ndarray:
+    """``n`` tokens of 3 characters each; the first ``question`` ones lie before the sentence."""
+    starts = np.arange(n) * 3 - question * 3
+    return np.stack([starts, starts + 3], 1)
+
+
+def test_the_best_span_maximises_start_plus_end():
+    start = np.array([0.0, 5.0, 0.0, 0.0])
+    end = np.array([0.0, 0.0, 0.0, 4.0])
+    assert best_span(start, end, _offsets(4)) == (3, 12, 9.0)
+
+
+def test_a_span_never_ends_before_it_starts():
+    start = np.array([0.0, 0.0, 5.0])
+    end = np.array([4.0, 0.0, 0.0])
+    s, e, _ = best_span(start, end, _offsets(3))
+    assert s < e
+
+
+def test_question_tokens_are_never_part_of_the_span():
+    start = np.array([9.0, 0.0, 1.0])
+    end = np.array([9.0, 0.0, 1.0])
+    assert best_span(start, end, _offsets(3, question=1))[:2] == (3, 6)
+
+
+def test_spans_are_at_most_max_span_tokens_long():
+    n = MAX_SPAN_TOKENS + 5
+    start, end = np.zeros(n), np.zeros(n)
+    start[0], end[-1] = 10.0, 10.0
+    s, e, _ = best_span(start, end, _offsets(n))
+    assert (e - s) // 3 <= MAX_SPAN_TOKENS
+
+
+def test_a_missing_weights_file_is_named(tmp_path):
+    with pytest.raises(ReaderUnavailableError, match="nothing.npz"):
+        load_weights(tmp_path / "nothing.npz")
+
+
+def test_a_file_without_the_head_s_metadata_is_refused(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, meta=np.array("{}"), w=np.zeros(2))
+    with pytest.raises(ReaderUnavailableError, match="relevance_weight"):
+        load_weights(path)
+
+
+def test_the_shipped_weights_say_what_they_were_trained_on():
+    meta, tensors = load_weights(WEIGHTS_FILE)
+    assert meta["trained_on"]["file"] == "piaf-v1.1-dev.json"
+    assert meta["relevance_weight"] >= 0
+    assert "proj.weight" in tensors
+
+
+def test_the_environment_turns_the_reader_off(monkeypatch):
+    from qa.reader import reader_enabled
+
+    monkeypatch.setenv("QA_READER", "0")
+    assert not reader_enabled()
+    monkeypatch.setenv("QA_READER", "1")
+    assert reader_enabled()
+
+
+def test_a_model_other_than_the_default_gets_no_reader(fake_encoder):
+    assert Reader.for_encoder(fake_encoder) is None
+
+
+class _ScriptedReader:
+    """Reads by a script: relevance and span per sentence text."""
+
+    depth = 2
+    relevance_weight = 1.0
+
+    def __init__(self, script: dict[str, Reading]) -> None:
+        self.script = script
+
+    def read(self, question, sentences):
+        return [self.script[s] for s in sentences]
+
+
+def _two_sentence_store(tmp_path, fake_encoder):
+    from index.article import Article
+    from index.build import build_index
+    from index.store import Store
+    from qa.retriever import Retriever
+
+    text = "Il a été témoin de miracles à Görlitz. Jakob Böhme vit à Görlitz depuis 1599."
+    build_index([Article(doc_id="bohme", title="Jakob Böhme", text=text)], tmp_path / "i", encoder=fake_encoder,
+                progress=False)  # fmt: skip
+    return Retriever(Store.load(tmp_path / "i"), fake_encoder), text
+
+
+def test_the_reader_s_relevance_reorders_the_first_sentences(tmp_path, fake_encoder):
+    from qa.extract import Extractor
+
+    retriever, text = _two_sentence_store(tmp_path, fake_encoder)
+    question = "Qui a été témoin de miracles ?"
+    vector = fake_encoder.encode_queries([question])[0]
+    passage = retriever.passage(0, score=1.0, rank=1, similarity=0.5)
+    plain = Extractor(retriever.store).candidates(question, vector, [passage])
+    first, second = (text[c.start : c.end] for c in plain)
+    script = {first: Reading(-5.0, 0, 2), second: Reading(5.0, 0, 11)}
+    read = Extractor(retriever.store, reader=_ScriptedReader(script)).candidates(question, vector, [passage])
+    assert text[read[0].start : read[0].end] == second
+    assert read[0].relevance == 5.0
+    assert read[0].score == pytest.approx(next(c.score for c in plain if c.row == read[0].row) + 5.0)
+
+
+def test_the_short_answer_is_the_reader_s_span_in_article_offsets(tmp_path, fake_encoder):
+    from qa.extract import Extractor
+
+    retriever, text = _two_sentence_store(tmp_path, fake_encoder)
+    question = "Qui vit à Görlitz ?"
+    vector = fake_encoder.encode_queries([question])[0]
+    passage = retriever.passage(0, score=1.0, rank=1, similarity=0.5)
+    sentences = [text[c.start : c.end] for c in Extractor(retriever.store).candidates(question, vector, [passage])]
+    script = {s: Reading(10.0 if "Böhme" in s else -10.0, 0, 11) for s in sentences}
+    extractor = Extractor(retriever.store, reader=_ScriptedReader(script))
+    span = extractor.span(question, extractor.candidates(question, vector, [passage]))
+    assert span.short == "Jakob Böhme"
+    assert text[span.short_start : span.short_end] == "Jakob Böhme"
+
+
+# --------------------------------------------------------------------------- the real reader
+
+
+@pytest.fixture(scope="module")
+def reader(prepared_model):
+    return Reader(prepared_model)
+
+
+@pytest.mark.slow
+def test_the_real_reader_prefers_the_sentence_that_answers(reader):
+    answering = "Moscou a nié toute livraison d’armes à la Corée du Nord."
+    other = "Le sommet s’est tenu à Pyongyang sous une pluie battante."
+    yes, no = reader.read("Qui a nié les livraisons d’armes ?", [answering, other])
+    assert yes.relevance > no.relevance
+
+
+@pytest.mark.slow
+def test_the_real_reader_s_span_lies_inside_its_sentence(reader):
+    sentence = "Lavrov est arrivé à Pyongyang le 18 octobre 2023 pour deux jours."
+    (reading,) = reader.read("Quand Lavrov est-il arrivé à Pyongyang ?", [sentence])
+    assert 0 <= reading.start < reading.end <= len(sentence)
+    assert "2023" in sentence[reading.start : reading.end]
+
+
+@pytest.mark.slow
+def test_the_exported_graph_agrees_with_the_torch_head(reader, prepared_model):
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from qa.reader_head import HeadConfig, ReaderHead, layer_states
+
+    meta, tensors = load_weights(WEIGHTS_FILE)
+    config = HeadConfig.from_dict(meta["config"])
+    head = ReaderHead(config).eval()
+    head.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()})
+    model = AutoModel.from_pretrained(str(prepared_model)).eval()
+    question, sentences = "Qui a nié les livraisons ?", ["Moscou a nié les livraisons.", "Il pleuvait à Séoul."]
+    batch = AutoTokenizer.from_pretrained(str(prepared_model))(
+        [f"query: {question} passage: {s}" for s in sentences], padding=True, return_tensors="pt"
+    )
+    with torch.no_grad():
+        states = layer_states(model(**batch, output_hidden_states=True).hidden_states, config)
+        expected = head(states, batch["attention_mask"].float())[2].numpy()
+    got = np.array([r.relevance for r in reader.read(question, sentences)])
+    assert got == pytest.approx(expected, abs=0.25)  # int8 products
+    assert np.argmax(got) == np.argmax(expected)
+
+
+@pytest.mark.slow
+def test_the_assistant_reads_with_the_default_model_unless_told_not_to(news_index, encoder):
+    from index.store import Store
+    from qa.assistant import Assistant
+    from qa.retriever import Retriever
+
+    retriever = Retriever(Store.load(news_index), encoder)
+    assert Assistant(retriever).extractor.reader is not None
+    assert Assistant(retriever, reader=False).extractor.reader is None
