@@ -6,8 +6,8 @@ The index of the news corpus is built with the default settings into a temporary
 Warm: one Assistant (model loaded once), 200 questions asked one at a time: the 41 news
 questions, their accent-free variants, and 118 PIAF dev questions (seeded; mostly without
 an answer in these articles, which exercises the abstention path), after 5 warm-up
-questions. Printed: p50/p95 of ``Assistant.ask`` (retrieve + extract), and of retrieval
-alone in the dense and the hybrid modes. Cold start: wall time from launching
+questions. Printed: p50/p95 of ``Assistant.ask`` (retrieve + extract), the same with the
+reader (``--reader``), and of retrieval alone in the dense and the hybrid modes. Cold start: wall time from launching
 ``qa serve`` on that index to the first answer over its HTTP API (``/ask``).
 """
 
@@ -83,6 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-start measurement")
+    parser.add_argument("--no-reader", action="store_true", help="skip the answers with the reader (--reader)")
     args = parser.parse_args()
     print(f"bench/answer.py   {load_line()}")
     encoder = Encoder()
@@ -92,7 +93,7 @@ def main() -> None:
         summary = build_index(args.corpus, index_dir, encoder=encoder, progress=False)
         store = Store.load(index_dir)
         queries = encoder_for_index(store)  # as `qa serve` does: the index's query backend
-        assistant = Assistant(Retriever(store, queries))
+        assistant = Assistant(Retriever(store, queries), reader=False)
         dense = Retriever(store, queries, retrieval="dense")
         hybrid = Retriever(store, queries, retrieval="hybrid")
         for q in questions[:5]:
@@ -106,6 +107,12 @@ def main() -> None:
         print(f"answer (retrieve+extract, {assistant.retriever.retrieval})  {percentiles(answer_ms)}")
         print(f"retrieval dense (k=5)                {percentiles(dense_ms)}")
         print(f"retrieval hybrid (k=5)               {percentiles(hybrid_ms)}")
+        if not args.no_reader:
+            reading = Assistant(Retriever(store, queries), reader=True)
+            for q in questions[:5]:
+                reading.ask(q)
+            reader_ms = time_calls(reading.ask, questions)
+            print(f"answer with the reader ({reading.extractor.reader.precision})   {percentiles(reader_ms)}")
         print(f"peak RSS                             {peak_rss_mb():7.0f} MiB")
         if not args.no_cold:
             up, first = cold_start(index_dir, questions[0])

@@ -41,8 +41,7 @@ def build_assistant(args: argparse.Namespace, eval_set):
     cache = index_dir / f"queries-{asker.backend}.npz" if eval_set.kind == "squad" else None  # per question model
     encoder = CachedQueries(asker, cache)
     retriever = Retriever(store, encoder, retrieval=args.retrieval or DEFAULT_RETRIEVAL, fusion=fusion)
-    reader = not getattr(args, "no_reader", False)
-    assistant = Assistant(retriever, k=args.k, threshold=args.threshold, reader=reader)
+    assistant = Assistant(retriever, k=args.k, threshold=args.threshold, reader=args.reader)
     if args.no_short:
         assistant.extractor = Extractor(
             store, threshold=args.threshold, encoder=encoder, idf=retriever.lexical.term_idf, short_answers=False,
@@ -64,6 +63,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
         "fusion": asdict(fusion),
         "sample": args.sample,
         "titles": bool(assistant.retriever.store.manifest["chunking"].get("titles", False)),
+        "reader": getattr(assistant.extractor.reader, "precision", None),
     }
     with Progress(
         TextColumn("{task.description}"),

@@ -86,6 +86,7 @@ class Candidate:
     context: float = 0.0
     passage_similarity: float = 0.0
     relevance: float | None = None  # the reader's logit (None: not read)
+    extractor_score: float | None = None  # the score before the reader's relevance was added
     answer_start: int | None = None  # the reader's answer span, article offsets
     answer_end: int | None = None
 
@@ -110,13 +111,15 @@ class Extractor:
         *,
         threshold: float | None = None,
         weights: ScoringWeights | None = None,
-        calibration: Calibration = DEFAULT_CALIBRATION,
+        calibration: Calibration | None = None,
         encoder=None,
         idf: Callable[[set[str]], dict[str, float]] | None = None,
         short_answers: bool = True,
         reader: Reader | None = None,
     ) -> None:
-        """``reader``: reads the first sentences with the question (:mod:`qa.reader`); None: scores alone."""
+        """``reader``: reads the first sentences with the question (:mod:`qa.reader`); None: scores alone.
+        ``calibration``: of the answer's score (:meth:`span`); None for the one fitted on PIAF dev."""
+        calibration = DEFAULT_CALIBRATION if calibration is None else calibration
         threshold = calibration.threshold if threshold is None else threshold
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold is a confidence and must be between 0 and 1, got {threshold}")
@@ -192,7 +195,7 @@ class Extractor:
         weight = self.reader.relevance_weight
         read = [
             replace(
-                c, score=c.score + weight * r.relevance, relevance=r.relevance,
+                c, score=c.score + weight * r.relevance, relevance=r.relevance, extractor_score=c.score,
                 answer_start=c.start + r.start, answer_end=c.start + r.end,
             )
             for c, r in zip(top, self.reader.read(question, texts))
@@ -244,10 +247,16 @@ class Extractor:
         return min(top.start, s), max(top.end, e)
 
     def span(self, question: str, candidates: list[Candidate]) -> AnswerSpan | None:
-        """The best candidate as an answer span with its confidence, whatever the threshold (None: no sentence)."""
+        """The best candidate as an answer span with its confidence, whatever the threshold (None: no sentence).
+
+        The confidence measures the extractor's evidence, the best score before the reader: the
+        reader's relevance is trained listwise (which sentence of this question answers), so it ranks
+        sentences but says nothing of whether any does; with or without the reader, the same
+        questions are abstained on."""
         if not candidates:
             return None
         top = candidates[0]
+        evidence = max(c.score if c.extractor_score is None else c.extractor_score for c in candidates)
         article = self.store.article_by_id[top.doc_id]
         start, end = self.extent(question, top)
         short = None
@@ -265,8 +274,8 @@ class Extractor:
             doc_id=top.doc_id,
             start=start,
             end=end,
-            score=top.score,
-            confidence=self.calibration.confidence(top.score),
+            score=evidence,
+            confidence=self.calibration.confidence(evidence),
             short=short.text if short else None,
             short_start=short.start if short else None,
             short_end=short.end if short else None,

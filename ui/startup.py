@@ -29,9 +29,11 @@ def index_is_missing(index_dir: Path) -> bool:
 
 
 def load_assistant(
-    *, index_dir: str | Path, corpus_dir: str | Path | None = None, model: str | None = None
+    *, index_dir: str | Path, corpus_dir: str | Path | None = None, model: str | None = None,
+    reader: bool | None = None,
 ) -> Assistant:
-    """The assistant over ``index_dir`` (built from ``corpus_dir`` first if missing), warmed up."""
+    """The assistant over ``index_dir`` (built from ``corpus_dir`` first if missing), warmed up;
+    ``reader`` as :class:`qa.assistant.Assistant` takes it."""
     from qa.assistant import Assistant
 
     index_dir = Path(index_dir)
@@ -45,10 +47,10 @@ def load_assistant(
         print(f"Index absent ({index_dir}) : construction depuis {corpus_dir}…", flush=True)
         encoder = Encoder(model)
         print_build_summary(build_index(Path(corpus_dir), index_dir, encoder=encoder))
-        assistant = Assistant(Retriever(Store.load(index_dir), encoder))  # the model is loaded already
+        assistant = Assistant(Retriever(Store.load(index_dir), encoder), reader=reader)  # the model is loaded already
     else:
         print(f"Chargement de l’index {index_dir} et du modèle…", flush=True)
-        assistant = Assistant.load(index_dir, model=model)
+        assistant = Assistant.load(index_dir, model=model, reader=reader)
     assistant.ask(WARM_UP_QUESTION)  # the model's session is made now, not for the first reader
     return assistant
 
@@ -61,11 +63,12 @@ def serve(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     share: bool = False,
+    reader: bool | None = None,
 ) -> None:
     """``qa serve``: build the index if missing, load the assistant, serve the web UI until Ctrl-C."""
     ui_import = threading.Thread(target=_import_quietly, args=("ui.app",), name="import-ui", daemon=True)
     ui_import.start()
-    assistant = load_assistant(index_dir=index_dir, corpus_dir=corpus_dir, model=model)
+    assistant = load_assistant(index_dir=index_dir, corpus_dir=corpus_dir, model=model, reader=reader)
     ui_import.join()
     from ui.app import serve_assistant  # an import that failed on the thread raises here, with its traceback
 
