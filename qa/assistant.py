@@ -28,8 +28,7 @@ class Assistant:
     def __init__(
         self, retriever: Retriever, *, k: int = DEFAULT_K, threshold: float | None = None, reader: bool | None = None
     ) -> None:
-        """``threshold``: the confidence (0–1) below which to abstain; None for the calibrated default
-        (of the extractor alone, or with the reader).
+        """``threshold``: the confidence (0–1) below which to abstain; None for the calibrated default.
         ``reader``: read the first sentences with the question (:mod:`qa.reader`; the index's model must
         be the default one): sharper answers and short answers, at ~35 ms a sentence on two cores.
         None: as ``$QA_READER`` says (off when unset)."""
