@@ -61,12 +61,17 @@ def reader_requested(*, default: bool = False) -> bool:
     return default
 
 
+def check_precision(precision: str, *, what: str = "precision") -> str:
+    """``precision`` if it is one of :data:`PRECISIONS`; else a ``ValueError`` naming it."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"{what} must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    return precision
+
+
 def precision_from_env() -> str:
     """``$QA_READER_PRECISION`` (fp32, mixed, int8), or :data:`DEFAULT_PRECISION`."""
     value = os.environ.get(PRECISION_ENV, "").strip().lower() or DEFAULT_PRECISION
-    if value not in PRECISIONS:
-        raise ValueError(f"${PRECISION_ENV} must be one of {', '.join(PRECISIONS)}, not {value!r}")
-    return value
+    return check_precision(value, what=f"${PRECISION_ENV}")
 
 
 def load_weights(path: str | os.PathLike[str] = WEIGHTS_FILE) -> tuple[dict, dict[str, np.ndarray]]:
@@ -132,8 +137,7 @@ def ensure_reader_export(
     ``int8`` (every weight product but the head's); see :func:`_export_onnx`."""
     from index import onnx_backend as ob
 
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    check_precision(precision)
     model_dir, weights = Path(model_dir), Path(weights)
     target = ob.export_dir(model_dir)
     name = _export_name(weights, precision)

@@ -162,6 +162,24 @@ def test_the_short_answer_is_the_reader_s_span_in_article_offsets(tmp_path, fake
     assert text[span.short_start : span.short_end] == "Jakob Böhme"
 
 
+def test_the_reader_does_not_move_the_confidence(tmp_path, fake_encoder):
+    """Relevance is listwise (which sentence answers), not evidence that any does: abstention stays the extractor's."""
+    from qa.extract import Extractor
+
+    retriever, text = _two_sentence_store(tmp_path, fake_encoder)
+    question = "Qui a été témoin de miracles ?"
+    vector = fake_encoder.encode_queries([question])[0]
+    passage = retriever.passage(0, score=1.0, rank=1, similarity=0.5)
+    plain_extractor = Extractor(retriever.store)
+    plain = plain_extractor.span(question, plain_extractor.candidates(question, vector, [passage]))
+    first, second = (text[c.start : c.end] for c in plain_extractor.candidates(question, vector, [passage]))
+    script = {first: Reading(-5.0, 0, 2), second: Reading(9.0, 0, 5)}
+    reading = Extractor(retriever.store, reader=_ScriptedReader(script))
+    read = reading.span(question, reading.candidates(question, vector, [passage]))
+    assert read.text != plain.text
+    assert (read.score, read.confidence) == (plain.score, plain.confidence)
+
+
 # --------------------------------------------------------------------------- the real reader
 
 
@@ -223,23 +241,6 @@ def test_the_assistant_reads_only_when_asked(news_index, encoder, monkeypatch):
     monkeypatch.setenv("QA_READER", "1")
     assert Assistant(retriever).extractor.reader is not None
     assert Assistant(retriever, reader=False).extractor.reader is None
-
-def test_the_reader_does_not_move_the_confidence(tmp_path, fake_encoder):
-    """Relevance is listwise (which sentence answers), not evidence that any does: abstention stays the extractor's."""
-    from qa.extract import Extractor
-
-    retriever, text = _two_sentence_store(tmp_path, fake_encoder)
-    question = "Qui a été témoin de miracles ?"
-    vector = fake_encoder.encode_queries([question])[0]
-    passage = retriever.passage(0, score=1.0, rank=1, similarity=0.5)
-    plain_extractor = Extractor(retriever.store)
-    plain = plain_extractor.span(question, plain_extractor.candidates(question, vector, [passage]))
-    first, second = (text[c.start : c.end] for c in plain_extractor.candidates(question, vector, [passage]))
-    script = {first: Reading(-5.0, 0, 2), second: Reading(9.0, 0, 5)}
-    reading = Extractor(retriever.store, reader=_ScriptedReader(script))
-    read = reading.span(question, reading.candidates(question, vector, [passage]))
-    assert read.text != plain.text
-    assert (read.score, read.confidence) == (plain.score, plain.confidence)
 
 
 # --------------------------------------------------------------------------- the assistant with the reader
