@@ -6,6 +6,12 @@ words with their particles, « à/en/au + Place »); the question's type says wh
 candidates repeating the question's own words are dropped, and among the rest the one
 nearest to the words the sentence shares with the question wins.
 
+« Quel … ? » questions get a short answer only when their head noun asks for a name (« quel
+club », « quel nom ») or a number (« quel score »): the others ask for a description (« quel
+statut », « quel type de famille ») that no pattern finds, and on PIAF dev the pattern's pick was
+wrong there more often than not (mean F1 of the short answers given 0.26 → 0.36, short-answer
+F1 of the whole set up by 0.009, measured on 1,000 questions).
+
 >>> s = short_answer("Quand Lavrov est-il arrivé ?", "Lavrov est arrivé le 18 octobre 2023 à Pyongyang.", 0, 49)
 >>> s.text
 '18 octobre 2023'
@@ -29,7 +35,7 @@ _DATE = re.compile(
 _NUMBER = re.compile(
     r"(?<![\w,.])(?:plus\s+de\s+|moins\s+de\s+|près\s+de\s+|environ\s+)?\d+(?:[\s\u00a0\u202f.,]\d+)*"
     r"(?:\s*(?:%|°C?|€|\$|km²?|m²?|kg|cm|mm|m|h|min|ans?|mois|jours?|heures?|millions?|milliards?|mille|"
-    r"pour\s?cent|(?!(?:et|à|de|des|du|en|le|la|les|au|aux|sur|par|pour)\b)[a-zà-ÿ]{3,}(?:\s+d['’][a-zà-ÿ]+|\s+de\s+[a-zà-ÿ]+)?))?",
+    r"pour\s?cent|(?!(?:et|à|de|des|du|en|le|la|les|au|aux|sur|par|pour)\b)[a-zà-ÿ]{3,}(?:\s+d['’][a-zà-ÿ]+|\s+de\s+[a-zà-ÿ]+)?)(?![\wà-ÿ]))?",
     re.IGNORECASE,
 )
 _WORDS_NUMBER = re.compile(
@@ -43,6 +49,23 @@ _NAME = re.compile(
     rf"{_UPPER}[\w’'-]*(?:(?:\s+(?:de|du|des|d['’]|von|van|der|la|le|di|da|del|ben|ibn|bin|et)\s*|\s+){_UPPER}[\w’'-]*)*"
 )
 _PLACE = re.compile(rf"\b(?:à|en|au|aux|dans|vers|depuis|près\s+de|de)\s+(?:la\s+|le\s+|l['’])?({_NAME.pattern})")
+
+
+# head nouns of « quel <nom> » questions answered by a name, or by a number
+_NAMED_HEADS = frozenset(
+    """
+    nom surnom pseudonyme equipe club groupe organisation entreprise societe parti journal marque
+    joueur personne personnage auteur artiste ecrivain compositeur peintre architecte roi reine
+    president dirigeant ministre chef entraineur film ouvrage oeuvre livre album titre divinite dieu
+    ville pays region departement capitale commune ile fleuve riviere lac montagne continent quartier
+    port aeroport gare stade musee universite ecole
+    """.split()
+)
+_COUNTED_HEADS = frozenset("score classement population nombre age montant".split())
+_HEAD = re.compile(
+    r"\b(?:quel|quelle|quels|quelles)\s+(?:est\s+|sont\s+|etait\s+|etaient\s+)?(?:le\s+|la\s+|les\s+|l['’])?"
+    r"(?:autre\s+|premier\s+|premiere\s+|principal\s+|principale\s+)?([a-z]+(?:-[a-z]+)?)"
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +98,18 @@ def question_kind(question: str) -> str | None:
     return None
 
 
+def thing_target(question: str) -> str | None:
+    """What a « quel <nom> » question's head noun asks for: ``"name"``, ``"number"``, or None (a description)."""
+    match = _HEAD.search(fold(question))
+    if match is None:
+        return None
+    head = match.group(1)
+    head = head[:-1] if head.endswith("s") and head[:-1] in _NAMED_HEADS | _COUNTED_HEADS else head
+    if head in _NAMED_HEADS:
+        return "name"
+    return "number" if head in _COUNTED_HEADS else None
+
+
 def _candidates(text: str, kind: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
 
@@ -101,6 +136,12 @@ def short_answer(question: str, article_text: str, start: int, end: int) -> Shor
     kind = question_kind(question)
     if kind is None:
         return None
+    labels = None  # every label fits
+    if kind == "thing":
+        target = thing_target(question)
+        if target is None:
+            return None
+        labels = ("name", "place") if target == "name" else ("number",)
     sentence = article_text[start:end]
     asked = set(analyze(question, keep_question_words=False))
     asked_words = {fold(w) for w in re.findall(r"\w+", question)}
@@ -109,6 +150,8 @@ def short_answer(question: str, article_text: str, start: int, end: int) -> Shor
     ]
     best, best_key = None, None
     for a, b, label in _candidates(sentence, kind):
+        if labels is not None and label not in labels:
+            continue
         piece = sentence[a:b].strip(" ,;:.")
         if not piece:
             continue
@@ -137,5 +180,6 @@ _FUNCTION = frozenset(
     """
     le la les un une des du de il elle ils elles on en au aux ce cette ces son sa ses leur leurs
     mais et ou donc or ni car selon lors apres avant depuis pendant dans pour par sur sous avec
+    lundi mardi mercredi jeudi vendredi samedi dimanche hier aujourd'hui
     """.split()
 )

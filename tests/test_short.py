@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.short import question_kind, short_answer
+from qa.short import question_kind, short_answer, thing_target
 
 TEXT = (
     "Intro. Sergueï Lavrov est arrivé le 18 octobre 2023 à Pyongyang. "
@@ -67,3 +67,41 @@ def test_the_question_s_own_words_are_not_its_answer():
 def test_why_questions_get_no_short_answer():
     start, end = sentence("L'armée russe tire environ 60.000 obus par jour.")
     assert short_answer("Pourquoi l'armée tire-t-elle ?", TEXT, start, end) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "target"),
+    [
+        ("Quel est le nom du navire ?", "name"),
+        ("Quels clubs ont été promus ?", "name"),
+        ("Par quel port les conteneurs sont-ils partis ?", "name"),
+        ("Quel est le score final ?", "number"),
+        ("Quel statut a le commerce ?", None),
+        ("Dans quel type de famille a-t-il grandi ?", None),
+    ],
+)
+def test_a_quel_question_s_head_noun_says_what_answers_it(question, target):
+    assert thing_target(question) == target
+
+
+def test_a_quel_question_asking_for_a_description_gets_no_short_answer():
+    start, end = sentence("Le traité a été signé par Vladimir Poutine.")
+    assert short_answer("Quel statut a le traité ?", TEXT, start, end) is None
+
+
+def test_a_quel_question_asking_for_a_name_gets_a_name():
+    start, end = sentence("Le traité a été signé par Vladimir Poutine.")
+    short = short_answer("Quel dirigeant a signé le traité ?", TEXT, start, end)
+    assert short is not None and short.text == "Vladimir Poutine"
+
+
+def test_a_number_keeps_its_whole_unit():
+    text = "La Russie vise 2,5 millions d’obus par an."
+    short = short_answer("Combien d’obus la Russie vise-t-elle ?", text, 0, len(text))
+    assert short is not None and short.text.startswith("2,5 millions")
+
+
+def test_a_weekday_opening_the_sentence_is_not_a_name():
+    text = "Mardi, le président Vo Van Thuong a invité Poutine."
+    short = short_answer("Qui a invité Poutine ?", text, 0, len(text))
+    assert short is not None and short.text == "Vo Van Thuong"
