@@ -105,3 +105,28 @@ def test_a_weekday_opening_the_sentence_is_not_a_name():
     text = "Mardi, le président Vo Van Thuong a invité Poutine."
     short = short_answer("Qui a invité Poutine ?", text, 0, len(text))
     assert short is not None and short.text == "Vo Van Thuong"
+
+
+def test_the_agent_of_a_passive_verb_answers_a_qui_question():
+    text = "Selon Sergueï Lavrov, venu avec une délégation nombreuse, le traité a été signé par Vladimir Poutine."
+    short = short_answer("Qui a signé le traité ?", text, 0, len(text))
+    assert short is not None and short.text == "Vladimir Poutine"
+
+
+def test_the_number_among_the_question_s_words_wins():
+    text = "Le dépôt, à 180 miles de Moscou, se trouve à environ 290 kilomètres de la frontière ukrainienne."
+    short = short_answer("À quelle distance de la frontière ukrainienne se trouve le dépôt ?", text, 0, len(text))
+    assert short is not None and short.text == "environ 290 kilomètres"
+
+
+def test_candidates_carry_every_weighted_feature():
+    from qa.short import PICK_WEIGHTS, span_candidates
+
+    found = span_candidates("Qui a signé le traité ?", "Le traité a été signé par Vladimir Poutine.")
+    assert found and all(set(c.features) == set(PICK_WEIGHTS) for c in found)
+
+
+def test_no_candidates_for_a_why_question():
+    from qa.short import span_candidates
+
+    assert span_candidates("Pourquoi le traité a-t-il été signé ?", "Le traité a été signé par Vladimir Poutine.") == []

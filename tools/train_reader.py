@@ -43,7 +43,7 @@ def collect(path: Path, depth: int) -> list[dict]:
     eval_set = load_eval_set(path)
     args = argparse.Namespace(
         fusion=None, lexical_weight=None, without_titles=False, quiet=True, model=None, index=None,
-        retrieval=None, k=5, threshold=None, no_short=False, no_reader=True,
+        retrieval=None, k=5, threshold=None, no_short=False, reader=False,
     )
     assistant, encoder, _ = build_assistant(args, eval_set)
     retriever, extractor = assistant.retriever, assistant.extractor
