@@ -142,8 +142,11 @@ def _add_eval(sub) -> None:
     _add_model(ev, "(JSON lines: must be the index's model)")
     ev.add_argument("-k", type=int, default=5, help="passages the answer is taken from (default 5)")
     ev.add_argument("--retrieval", choices=("dense", "lexical", "hybrid"), default=None, help="default: hybrid")
-    ev.add_argument("--fusion", choices=("rrf", "weighted"), default=None, help="hybrid fusion (default: rrf)")
-    ev.add_argument("--lexical-weight", type=float, default=None, help="weight of BM25 in the fusion")
+    ev.add_argument("--fusion", choices=("rrf", "weighted"), default=None, help="hybrid fusion (default: weighted)")
+    ev.add_argument(
+        "--lexical-weight", type=float, default=None,
+        help="weight of BM25 in the fusion (default: 0.03 weighted, 0.5 rrf)",
+    )
     ev.add_argument("--threshold", type=float, default=None, help="abstention confidence (default: calibrated)")
     ev.add_argument("--no-short", action="store_true", help="no short answers (the sentence is scored)")
     _add_reader(ev)

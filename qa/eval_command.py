@@ -24,10 +24,7 @@ def build_assistant(args: argparse.Namespace, eval_set):
 
     fusion = DEFAULT_FUSION
     if args.fusion or args.lexical_weight is not None:
-        fusion = FusionSettings(
-            method=args.fusion or DEFAULT_FUSION.method,
-            lexical_weight=DEFAULT_FUSION.lexical_weight if args.lexical_weight is None else args.lexical_weight,
-        )
+        fusion = FusionSettings(method=args.fusion or DEFAULT_FUSION.method, lexical_weight=args.lexical_weight)
     if eval_set.kind == "squad":
         from index.encoder import Encoder
 

@@ -157,7 +157,8 @@ class Retriever:
             fused = fuse(dense, lexical, self.fusion)
         if boost_docs:
             wanted = set(boost_docs)
-            bonus = 0.02 if self.retrieval == "dense" else 0.1 * max(fused.values(), default=0.0)
+            cosines = self.retrieval == "dense" or self.fusion.method == "weighted"
+            bonus = 0.02 if cosines else 0.1 * max(fused.values(), default=0.0)
             fused = {i: s + (bonus if self.store.chunk(i).doc_id in wanted else 0.0) for i, s in fused.items()}
         ranked = sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
         passages = tuple(

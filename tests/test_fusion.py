@@ -41,3 +41,12 @@ def test_bad_fusion_settings_are_named():
         FusionSettings(method="max")
     with pytest.raises(ValueError, match="lexical_weight must be >= 0"):
         FusionSettings(lexical_weight=-1)
+
+
+def test_the_default_fusion_is_the_weighted_sum_measured_best():
+    assert FusionSettings() == FusionSettings(method="weighted", lexical_weight=0.03)
+
+
+def test_each_method_has_its_own_default_weight():
+    assert FusionSettings(method="rrf").lexical_weight == 0.5
+    assert FusionSettings(method="weighted", lexical_weight=0.2).lexical_weight == 0.2
