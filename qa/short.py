@@ -215,12 +215,12 @@ _AGENT = re.compile(r"\bpar\s+(?:l['’]|le\s+|la\s+|les\s+)?$", re.IGNORECASE)
 _PLACE_WORD = re.compile(r"\b(?:à|en|au|aux|dans|vers)\s+(?:la\s+|le\s+|l['’])?$", re.IGNORECASE)
 
 # fitted by `python tools/fit_short.py` on PIAF dev (listwise: the candidate closest to a reference);
-# short F1 on the 1,087 answer-holding questions with candidates, 2 folds by article: 0.526, against
+# short F1 on the 1,087 answer-holding questions with candidates, 2 folds by article: 0.525, against
 # 0.502 for the former rule (the preferred kind, then the candidate nearest to the question's words)
 PICK_WEIGHTS: dict[str, float] = {
-    "preferred": 0.713, "window_share": 1.205, "adjacent": 0.311, "no_new_term": -0.633, "distance": -0.32,
-    "after_match": 0.374, "words": 0.855, "capitalised_words": -0.284, "after_agent": 0.243,
-    "after_place_word": 0.082, "person_after_agent": 0.365, "person_capitalised_words": 0.586,
+    "preferred": 0.743, "window_share": 1.246, "adjacent": 0.292, "no_new_term": -0.643, "distance": -0.323,
+    "after_match": 0.36, "words": 0.832, "capitalised_words": -0.247, "after_agent": 0.245,
+    "after_place_word": 0.085, "person_after_agent": 0.36, "person_capitalised_words": 0.611,
 }
 
 
