@@ -12,6 +12,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from qa.evalsets import load_eval_set
 
 
+def eval_args(**overrides) -> argparse.Namespace:
+    """The options of ``qa eval`` at their defaults (``overrides`` replace some): what
+    :func:`build_assistant` reads, for scripts that evaluate without the command line."""
+    defaults = dict(
+        model=None, index=None, retrieval=None, fusion=None, lexical_weight=None, without_titles=False,
+        k=5, threshold=None, no_short=False, reader=None, quiet=True,
+    )
+    return argparse.Namespace(**{**defaults, **overrides})
+
+
 def build_assistant(args: argparse.Namespace, eval_set):
     """The assistant to evaluate: over the cached index of a SQuAD file, or over ``--index``."""
     from index.settings import default_index_dir

@@ -59,3 +59,4 @@ def test_qa_eval_without_titles_caches_an_index_of_the_contexts_alone(tmp_path, 
     cached = sorted((tmp_path / "home" / "eval-cache").iterdir())
     assert len(cached) == 2
     assert sorted(json.loads((d / "manifest.json").read_text())["chunking"]["titles"] for d in cached) == [False, True]
+

@@ -100,3 +100,12 @@ def test_run_eval_scores_retrieval_answers_and_removal(tmp_path, fake_encoder):
     assert m["recall@1"] == 1.0 and m["answer_hit@1"] == 1.0
     assert all(r.gold_rank is None for r in report.results if r.removed)
     assert report.to_dict()["metrics"]["recall@5"] == 1.0
+
+
+def test_eval_args_are_the_command_s_defaults():
+    from qa.cli import build_parser
+    from qa.eval_command import eval_args
+
+    parsed = vars(build_parser().parse_args(["eval", "questions.jsonl", "--quiet"]))
+    for name, value in vars(eval_args()).items():
+        assert parsed[name] == value, name

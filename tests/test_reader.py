@@ -147,32 +147,27 @@ def test_the_reader_s_relevance_reorders_the_first_sentences(tmp_path, fake_enco
     assert read[0].score == pytest.approx(next(c.score for c in plain if c.row == read[0].row) + 5.0)
 
 
-def test_the_short_answer_is_the_reader_s_span_in_article_offsets_when_no_pattern_fits(tmp_path, fake_encoder):
+def _span_read_as_böhme(tmp_path, fake_encoder, question: str):
+    """The answer span when the reader gives the Böhme sentence the top relevance and its first 11 characters."""
     from qa.extract import Extractor
 
     retriever, text = _two_sentence_store(tmp_path, fake_encoder)
-    question = "Que fait-on à Görlitz depuis 1599 ?"
     vector = fake_encoder.encode_queries([question])[0]
     passage = retriever.passage(0, score=1.0, rank=1, similarity=0.5)
     sentences = [text[c.start : c.end] for c in Extractor(retriever.store).candidates(question, vector, [passage])]
     script = {s: Reading(10.0 if "Böhme" in s else -10.0, 0, 11) for s in sentences}
     extractor = Extractor(retriever.store, reader=_ScriptedReader(script))
-    span = extractor.span(question, extractor.candidates(question, vector, [passage]))
+    return extractor.span(question, extractor.candidates(question, vector, [passage])), text
+
+
+def test_the_short_answer_is_the_reader_s_span_in_article_offsets_when_no_pattern_fits(tmp_path, fake_encoder):
+    span, text = _span_read_as_böhme(tmp_path, fake_encoder, "Que fait-on à Görlitz depuis 1599 ?")
     assert span.short == "Jakob Böhme"
     assert text[span.short_start : span.short_end] == "Jakob Böhme"
 
 
 def test_a_pattern_s_short_answer_comes_before_the_reader_s_span(tmp_path, fake_encoder):
-    from qa.extract import Extractor
-
-    retriever, text = _two_sentence_store(tmp_path, fake_encoder)
-    question = "Depuis quand Jakob Böhme vit-il à Görlitz ?"
-    vector = fake_encoder.encode_queries([question])[0]
-    passage = retriever.passage(0, score=1.0, rank=1, similarity=0.5)
-    sentences = [text[c.start : c.end] for c in Extractor(retriever.store).candidates(question, vector, [passage])]
-    script = {s: Reading(10.0 if "Böhme" in s else -10.0, 0, 11) for s in sentences}
-    extractor = Extractor(retriever.store, reader=_ScriptedReader(script))
-    span = extractor.span(question, extractor.candidates(question, vector, [passage]))
+    span, _ = _span_read_as_böhme(tmp_path, fake_encoder, "Depuis quand Jakob Böhme vit-il à Görlitz ?")
     assert span.short == "1599"
 
 

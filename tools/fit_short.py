@@ -31,15 +31,12 @@ RULE = {"preferred": 1000.0, "no_new_term": -100.0, "distance": -1.0}
 
 def answered(path: Path, limit: int | None) -> list[dict]:
     """The answer-holding questions: question, answer text, references, fold."""
-    from qa.eval_command import build_assistant
+    from qa.eval_command import build_assistant, eval_args
     from qa.evalsets import load_eval_set
     from qa.metrics import contains_answer
 
     eval_set = load_eval_set(path)
-    args = argparse.Namespace(
-        fusion=None, lexical_weight=None, without_titles=False, quiet=True, model=None, index=None,
-        retrieval=None, k=5, threshold=None, no_short=True, reader=False,
-    )
+    args = eval_args(no_short=True, reader=False)
     assistant, encoder, _ = build_assistant(args, eval_set)
     retriever, extractor = assistant.retriever, assistant.extractor
     out = []

@@ -36,15 +36,12 @@ WEIGHTS_GRID = (0.0, 0.01, 0.02, 0.03, 0.05, 0.1)
 
 def collect(path: Path, depth: int) -> list[dict]:
     """The extractor's first ``depth`` sentences (reader off) for every answerable question."""
-    from qa.eval_command import build_assistant
+    from qa.eval_command import build_assistant, eval_args
     from qa.evalsets import load_eval_set
     from qa.metrics import contains_answer
 
     eval_set = load_eval_set(path)
-    args = argparse.Namespace(
-        fusion=None, lexical_weight=None, without_titles=False, quiet=True, model=None, index=None,
-        retrieval=None, k=5, threshold=None, no_short=False, reader=False,
-    )
+    args = eval_args(reader=False)
     assistant, encoder, _ = build_assistant(args, eval_set)
     retriever, extractor = assistant.retriever, assistant.extractor
     out = []
