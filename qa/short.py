@@ -158,7 +158,7 @@ def span_candidates(question: str, sentence: str) -> list[SpanCandidate]:
     asked = set(analyze(question, keep_question_words=False))
     asked_words = {fold(w) for w in re.findall(r"\w+", question)}
     matched = [
-        m.start() for m in re.finditer(r"\w+", sentence) if analyze(m.group()) and analyze(m.group())[0] in asked
+        m.start() for m in re.finditer(r"\w+", sentence) if (t := analyze(m.group())) and t[0] in asked
     ]
     preferred = {"date": "date", "number": "number", "place": "place", "person": "name"}.get(kind)
     out, seen = [], set()
