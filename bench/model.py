@@ -26,7 +26,7 @@ _PREPARE = """
 import sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from index.model import prepare_default_model
+from index.models.prepare import prepare_default_model
 began = time.perf_counter()
 prepare_default_model(target=Path({target!r}), progress=False)
 print(time.perf_counter() - began)
@@ -78,7 +78,7 @@ def main() -> None:
         print(f"directory size       {dir_size_mb(target):6.0f} MB   ({target.name})")
 
         sys.path.insert(0, str(ROOT))
-        from index.model import prepare_default_model
+        from index.models.prepare import prepare_default_model
 
         began = time.perf_counter()
         prepare_default_model(target=target, progress=False)
@@ -90,7 +90,7 @@ def main() -> None:
 
         imported = time.perf_counter() - began
         rss_imported = peak_rss_mb()
-        from index.encoder import Encoder
+        from index.models.encoder import Encoder
 
         began = time.perf_counter()
         encoder = Encoder(str(target), batch_size=args.batch_size)

@@ -19,7 +19,7 @@ import time
 import numpy as np
 from common import ROOT, load_line
 
-from index.encoder import BACKENDS, Encoder
+from index.models.encoder import BACKENDS, Encoder
 
 PIAF = ROOT.parent / "shared" / "eval" / "piaf-v1.1-dev.json"
 

@@ -45,7 +45,7 @@ K = 10
 
 def real_vectors(backend: str | None, queries: int) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Real chunk vectors, query texts and query vectors (cached in .qa/bench)."""
-    from index.encoder import Encoder, resolve_backend
+    from index.models.encoder import Encoder, resolve_backend
 
     backend = resolve_backend(backend)
     file = CACHE / f"real-{backend}-{queries}.npz"
@@ -98,7 +98,7 @@ def child(args: argparse.Namespace) -> None:
     """Open one index as a server would and time queries; prints one JSON line."""
     import faiss
 
-    from index.encoder import QUERY_BACKEND, Encoder, resolve_backend
+    from index.models.encoder import QUERY_BACKEND, Encoder, resolve_backend
 
     base = rss_mb()
     built = resolve_backend(args.backend)

@@ -63,7 +63,7 @@ def run_langchain(args) -> dict:
     from langchain_core.documents import Document
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    from index.model import resolve_model
+    from index.models.resolve import resolve_model
 
     texts, qs = corpus(args.chunks), questions(args.queries)
     docs = [Document(page_content=t, metadata={"i": i}) for i, t in enumerate(texts)]
@@ -83,10 +83,10 @@ def run_langchain(args) -> dict:
 
 def run_ours(args) -> dict:
     from index.article import Article
-    from index.build import build_index
-    from index.encoder import Encoder
     from index.faiss_index import make_faiss_index
+    from index.models.encoder import Encoder
     from index.store import Store
+    from index.writer import build_index
     from qa.retriever import Retriever, encoder_for_index
 
     texts, qs = corpus(args.chunks), questions(args.queries)

@@ -17,11 +17,16 @@ _EXPORTS = {
     "Chunk": "index.chunking",
     "Chunker": "index.chunking",
     "ChunkingSettings": "index.chunking",
-    "Encoder": "index.encoder",
+    "Encoder": "index.models.encoder",
     "Store": "index.store",
-    "IndexLoadError": "index.store",
-    "build_index": "index.build",
-    "BuildSummary": "index.build",
+    "IndexLoadError": "index.errors",
+    "IndexError_": "index.errors",
+    "Manifest": "index.manifest",
+    "build_index": "index.writer",
+    "BuildSummary": "index.writer",
+    "UpdateSummary": "index.writer",
+    "add_articles": "index.writer",
+    "remove_articles": "index.writer",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -7,9 +7,8 @@ mid-sentence. Each chunk is located back in its article: ``article.text[start:en
 
 What is embedded and given to BM25 is the chunk with its article's title on a line before it
 (:func:`indexed_text`): a chunk from the middle of an article often never names what the
-article is about (« Il a été témoin de miracles. »), its title does. Measured on PIAF dev
-(hybrid, with the RRF constant 60 → 20): recall@1 0.735 → 0.764, recall@5 0.910 → 0.924; news
-set recall@1 0.857 → 0.886. The title is never part of a passage or an answer: offsets stay those
+article is about (« Il a été témoin de miracles. »), its title does (measured: bench/README.md,
+"Why the defaults"). The title is never part of a passage or an answer: offsets stay those
 of the article's text. BM25 gets the title's terms as flagged counts (:mod:`index.lexical`).
 """
 

@@ -6,14 +6,10 @@ codes scanned in SIMD registers (``IVF<nlist>,PQ<d/2>x4fs``, :func:`approx_facto
 ``nlist`` the power of two nearest to 4·√n, :data:`FASTSCAN_NPROBE` lists visited per
 query, and the :data:`RERANK` × k best codes re-scored exactly against the chunks'
 half-precision vectors (``chunk_vectors.npy``, memory-mapped: see :class:`index.store.Store`).
-The threshold and the settings come from ``bench/search.py`` (see bench/README.md): below
-50,000 chunks exact search answers within a few milliseconds; above it, at 1M chunks, the
-codes take 96 bytes a vector (the index file 0.1 GB, read in a second) and a query 2–3 ms
-at recall@10 0.986 against exact search, where the inverted file of fp16 vectors used
-before (``IVF<nlist>,SQfp16``, 768 bytes a vector, every byte in memory) took 4–6 ms for
-0.957. Both delete vectors in place (``qa index remove``). An HNSW graph (tried first) was
-as good at 100k but fell to recall@10 0.34 at 1M on the same data. Any FAISS factory string
-can be asked for instead; one with product-quantized codes gets the exact re-scoring too.
+The threshold and the settings come from ``bench/search.py``; its figures, and why an inverted
+file of fp16 vectors and an HNSW graph were set aside, are in bench/README.md. Flat and IVF
+delete vectors in place (``qa index remove``). Any FAISS factory string can be asked for
+instead; one with product-quantized codes gets the exact re-scoring too.
 """
 
 from __future__ import annotations
@@ -22,21 +18,21 @@ import math
 
 import numpy as np
 
+from index.manifest import AutoChoice, FaissEntry, RescoringEntry
+
 AUTO = "auto"
+RESCORING_VECTORS = "chunk_vectors.npy"  # index.store.CHUNK_VECTORS
 EXACT_FACTORY = "Flat"
 APPROX_FACTORY = "IVF{nlist},PQ{m}x4fs"  # the approximate family of "auto"; nlist, m from approx_factory()
 ODD_APPROX_FACTORY = "IVF{nlist},SQfp16"  # the same for a model of odd dimension (no pairs of dimensions)
-AUTO_THRESHOLD = 50_000  # chunks; a Flat search costs 6.5 ms a query at 50k (AVX-512), 10 ms (AVX2) (bench/search.py)
+# Every setting below was chosen with bench/search.py or bench/million.py: figures in bench/README.md.
+AUTO_THRESHOLD = 50_000  # chunks: exact search up to here
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128  # HNSW32,SQ8 (asked for by name): recall@10 0.97 at 100k vectors, 0.34 at 1M (bench/search.py)
-IVF_NPROBE = 128  # IVF<≈4√n>,SQfp16: recall@10 0.974 at 100k (2.7 ms), 0.957 at 1M (4.0–5.9 ms) (bench/search.py)
-# IVF4096,PQ192x4fs at 1M, recall@10 (FAISS + re-scoring p50) with 10 / 20 / 40 candidates a result:
-# nprobe 128: 0.951 (1.8 ms) / 0.957 (1.9) / 0.957 (2.0); nprobe 256: 0.973 (2.2) / 0.986 (2.3) / 0.988 (2.8).
-# IVF1024 at 100k, nprobe 256: 0.967 (1.3) / 0.986 (1.3) / 0.993 (1.9) (bench/search.py, bench/README.md)
-FASTSCAN_NPROBE = 256
+HNSW_EF_SEARCH = 128  # HNSW32,SQ8 (asked for by name)
+IVF_NPROBE = 128  # IVF<≈4√n>,SQfp16
+FASTSCAN_NPROBE = 256  # IVF<≈4√n>,PQ<d/2>x4fs, the approximate index of "auto"
 RERANK = 20  # codes re-scored exactly per result asked for, when the index holds PQ codes…
-RERANK_MAX = 500  # …up to this many in all: the retriever's 50 dense candidates get 10 each (1M dense
-# retrieval p50 16–18 ms with 500, 19 ms with 1,000; bench/million.py)
+RERANK_MAX = 500  # …up to this many in all: the retriever's 50 dense candidates get 10 each
 IVF_POINTS_PER_LIST = 64  # k-means trains on at most this many vectors per list (a sample; faiss' default is 256)
 _MIN_POINTS_PER_LIST = 39  # faiss warns below this many training vectors per list
 
@@ -162,28 +158,31 @@ def renumbers_on_remove(index) -> bool:
     return isinstance(faiss.downcast_index(index), faiss.IndexFlat)
 
 
-def manifest_entry(index, *, requested: str, threshold: int | None = None) -> dict:
-    """The manifest's ``index`` section: type, how it was chosen, search settings, size."""
+def manifest_entry(index, *, requested: str, removed: int = 0, threshold: int | None = None) -> FaissEntry:
+    """The manifest's ``faiss`` section: type, how it was chosen, search settings, size; ``removed``
+    entries of ``index`` are removed chunks it could not delete."""
     import faiss
 
-    entry = {
-        "factory": _factory_of(index),
-        "requested": requested,
-        "metric": "inner_product",
-        "type": type(faiss.downcast_index(index)).__name__,
-        "params": search_params(index),
-        "ntotal": int(index.ntotal),
-    }
-    if needs_rerank(index):
-        entry["rerank"] = {"vectors": "chunk_vectors.npy", "dtype": "float16", "candidates_per_result": RERANK,
-                           "max_candidates": RERANK_MAX}
+    auto = None
     if requested.strip().lower() == AUTO:
-        entry["auto"] = {
-            "threshold": AUTO_THRESHOLD if threshold is None else threshold,
-            "exact": EXACT_FACTORY,
-            "approximate": approx_factory(int(index.ntotal), int(index.d)),
-        }
-    return entry
+        auto = AutoChoice(
+            threshold=AUTO_THRESHOLD if threshold is None else threshold,
+            exact=EXACT_FACTORY,
+            approximate=approx_factory(int(index.ntotal), int(index.d)),
+        )
+    rescoring = None
+    if needs_rerank(index):
+        rescoring = RescoringEntry(vectors=RESCORING_VECTORS, candidates_per_result=RERANK, max_candidates=RERANK_MAX)
+    return FaissEntry(
+        factory=_factory_of(index),
+        requested=requested,
+        type=type(faiss.downcast_index(index)).__name__,
+        params=search_params(index),
+        ntotal=int(index.ntotal),
+        removed=removed,
+        rescoring=rescoring,
+        auto=auto,
+    )
 
 
 def _factory_of(index) -> str:

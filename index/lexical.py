@@ -36,14 +36,17 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.french import analyze
 
+if TYPE_CHECKING:
+    from index.manifest import LexicalEntry
+
 ANALYZER = "french-fold-elision-stop-snowball/1"
-LAYOUT = "term-major/3"  # /2: the same without title flags (still read)
-LAYOUTS = ("term-major/2", LAYOUT)
+LAYOUT = "term-major/3"
 META = "lexical.json"
 POSTINGS = "lexical_postings.npy"
 COUNTS = "lexical_counts.npy"
@@ -251,6 +254,12 @@ class LexicalIndex:
         return list(zip(ids[order].tolist(), totals[order].tolist()))
 
     # -- files -------------------------------------------------------------------
+    def manifest_entry(self) -> LexicalEntry:
+        """The index manifest's ``lexical`` section."""
+        from index.manifest import LexicalEntry
+
+        return LexicalEntry(analyzer=ANALYZER, layout=LAYOUT, k1=self.k1, b=self.b)
+
     def save(self, directory: str | Path) -> tuple[str, ...]:
         """Write :data:`FILES` into ``directory``; returns their names."""
         directory = Path(directory)
@@ -284,10 +293,8 @@ class LexicalIndex:
             raise ValueError(f"{directory / META}: analyzer {meta.get('analyzer')!r}, expected {ANALYZER!r}")
         index = cls(k1=float(meta["k1"]), b=float(meta["b"]))
         index.vocab = {term: i for i, term in enumerate(meta["vocab"])}
-        if "layout" not in meta:  # the first layout: one file of (chunk id, term id, count) rows
-            return index._from_rows(np.load(directory / POSTINGS), int(meta.get("documents", 0)), directory)
-        if meta["layout"] not in LAYOUTS:
-            raise ValueError(f"{directory / META}: layout {meta['layout']!r}, this version reads {', '.join(LAYOUTS)}")
+        if meta.get("layout") != LAYOUT:
+            raise ValueError(f"{directory / META}: layout {meta.get('layout')!r}, this version reads {LAYOUT!r}")
         mode = "r" if mmap else None
         index._docs = np.load(directory / POSTINGS, mmap_mode=mode)
         index._counts = np.load(directory / COUNTS, mmap_mode=mode)
@@ -303,17 +310,3 @@ class LexicalIndex:
         if problem:
             raise ValueError(f"{directory}: {problem}")
         return index
-
-    def _from_rows(self, rows: np.ndarray, documents: int, directory: Path) -> LexicalIndex:
-        """Fill from the first layout's rows; a row (chunk, -1, 0) keeps a document without terms."""
-        rows = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
-        ids = np.unique(rows[:, 0])
-        lengths = np.full(int(ids.max()) + 1 if len(ids) else 0, -1, dtype=np.int64)
-        lengths[ids] = 0
-        terms = rows[rows[:, 1] >= 0]
-        np.add.at(lengths, terms[:, 0], terms[:, 2])
-        self._lengths = lengths.astype(np.int32)
-        self._set_postings(terms[:, 0], terms[:, 1], np.minimum(terms[:, 2], _MAX_COUNT))
-        if len(self) != documents:
-            raise ValueError(f"{directory / POSTINGS}: {len(self)} documents, {META} says {documents}")
-        return self

@@ -3,7 +3,7 @@
 Layout (every file is listed in the manifest with its size, so a missing or
 truncated file is caught before it is used)::
 
-    manifest.json        model, chunking, index type, corpus fingerprint, versions, files
+    manifest.json        index.manifest.Manifest: model, chunking, FAISS type, BM25, corpus, versions, files
     articles.jsonl       one article per line: id, metadata and full text
     chunks.npy           int64 rows (article number, start, end): chunk id i is row i
     chunk_keys.npy       int64 FAISS id of each chunk row (absent: FAISS id i is chunk i)
@@ -15,10 +15,17 @@ truncated file is caught before it is used)::
     lexical.json         the BM25 index of the chunks (:mod:`index.lexical`): analyzer, parameters, vocabulary
     lexical_*.npy        its term-major postings, counts, term bounds and chunk lengths (memory-mapped)
 
-Chunk ids (rows of ``chunks.npy``) are always ``0 … len - 1``; after incremental updates
-(:mod:`index.update`) the FAISS ids may differ from them: ``chunk_keys.npy`` maps each row
-to its FAISS id, and FAISS ids of removed chunks that an index type cannot delete (HNSW)
-are excluded from every search by an id selector, so they are never returned.
+Id spaces (each method's argument name says which it takes):
+
+- **article number**: the line of ``articles.jsonl`` (``0 … articles - 1``); users see ``doc_id``;
+- **chunk id**: the row of ``chunks.npy`` (``0 … len - 1``); what search results, BM25 and passages use;
+- **FAISS id**: the id FAISS stores for a chunk; equal to the chunk id unless updates
+  (:mod:`index.writer`) renumbered rows, then ``chunk_keys.npy`` maps each chunk row to it, and FAISS ids
+  of removed chunks an index type cannot delete (HNSW) are excluded from every search by an id selector;
+- **sentence row**: the row of ``sentences.npy`` and ``sentence_vectors.npy``, sorted by article then start.
+
+Code outside :mod:`index` uses the operations (:meth:`Store.sentence`, :meth:`Store.neighbours`,
+:meth:`Store.sentence_rows_in`, :meth:`Store.chunk`, :meth:`Store.article_of_chunk`…), never the arrays.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,37 +43,33 @@ import numpy as np
 from index.article import Article
 from index.article_file import ArticleFile, ArticlesById
 from index.chunking import Chunk
-from index.faiss_index import needs_rerank, rerank_candidates, rescore
+from index.errors import REBUILD_HINT, IndexError_, IndexLoadError
+from index.faiss_index import RESCORING_VECTORS, needs_rerank, rerank_candidates, rescore
+from index.manifest import Manifest
 from index.rows import RowFile
 
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
+__all__ = ["IndexError_", "IndexLoadError", "Sentence", "Store", "swap_in"]
+
 ARTICLES = "articles.jsonl"
 CHUNKS = "chunks.npy"
 SENTENCES = "sentences.npy"
 SENTENCE_VECTORS = "sentence_vectors.npy"
 FAISS_INDEX = "index.faiss"
 CHUNK_KEYS = "chunk_keys.npy"
-CHUNK_VECTORS = "chunk_vectors.npy"
-LEXICAL_META = "lexical.json"  # index.lexical.META; present when the index has its BM25 files
-REBUILD_HINT = "rebuild it with `qa index build`"
-
-
-class IndexError_(RuntimeError):
-    """Base class for index problems (named with a trailing underscore to not shadow IndexError)."""
-
-
-class IndexLoadError(IndexError_):
-    """The index directory is missing, partial, corrupt or built for another model."""
+CHUNK_VECTORS = RESCORING_VECTORS  # float16 vectors by FAISS id, beside product-quantized codes
 
 
 @dataclass(frozen=True)
-class ModelInfo:
-    """What the manifest records about the encoder."""
+class Sentence:
+    """One sentence of the index: its ``row`` (sentence row), its article (``doc_id`` and article
+    ``number``) and its offsets in the article's text; ``text == article.text[start:end]``."""
 
-    name: str
-    dimension: int
-    prompts: dict[str, str]
+    row: int
+    doc_id: str
+    number: int
+    start: int
+    end: int
+    text: str
 
 
 def _write_jsonl(path: Path, rows: Sequence[dict]) -> None:
@@ -83,7 +86,7 @@ class Store:
         self,
         *,
         path: Path,
-        manifest: dict,
+        manifest: Manifest,
         articles: Sequence[Article],
         chunks: np.ndarray,
         sentences: np.ndarray,
@@ -106,9 +109,9 @@ class Store:
         self.faiss_index = faiss_index
         self.chunk_keys = chunk_keys  # None: FAISS id i is chunk i
         self.key_vectors = key_vectors  # exact (fp16) vector of FAISS id i, to re-score coarse codes; or None
-        rerank = (manifest.get("index") or {}).get("rerank") or {}
-        self.rerank = int(rerank.get("candidates_per_result", 0)) if key_vectors is not None else 0
-        self.rerank_max = int(rerank.get("max_candidates", 0)) or None
+        rescoring = manifest.faiss.rescoring
+        self.rerank = rescoring.candidates_per_result if rescoring is not None and key_vectors is not None else 0
+        self.rerank_max = rescoring.max_candidates if rescoring is not None else None
         self._row_of_key: np.ndarray | None = None
         self._live = None  # a faiss.IDSelector over the live FAISS ids, when FAISS holds removed ones
         if chunk_keys is not None:
@@ -125,19 +128,68 @@ class Store:
             else (np.zeros(len(articles) + 1, dtype=np.int64))
         )
 
-    # -- reading ---------------------------------------------------------------
-    @property
-    def model(self) -> ModelInfo:
-        m = self.manifest["model"]
-        return ModelInfo(name=m["name"], dimension=int(m["dimension"]), prompts=dict(m.get("prompts") or {}))
-
+    # -- reading: articles ------------------------------------------------------
     def __len__(self) -> int:
+        """The number of chunks."""
         return int(self.chunks.shape[0])
 
+    @property
+    def article_count(self) -> int:
+        return len(self.articles)
+
+    def has_article(self, doc_id: str) -> bool:
+        return doc_id in self.article_number
+
+    def article(self, doc_id: str) -> Article:
+        """The article ``doc_id`` (KeyError if it is not indexed)."""
+        return self.article_by_id[doc_id]
+
+    def article_number_of(self, doc_id: str) -> int:
+        """The article number of ``doc_id`` (KeyError if it is not indexed)."""
+        return self.article_number[doc_id]
+
+    @property
+    def articles_by_id(self) -> Mapping[str, Article]:
+        """Every article by its id, read on demand."""
+        return self.article_by_id
+
+    # -- reading: chunks ---------------------------------------------------------
     def chunk(self, chunk_id: int) -> Chunk:
-        number, start, end = (int(x) for x in self.chunks[chunk_id])
+        """The chunk ``chunk_id`` with its text."""
+        number, start, end = self.chunk_span(chunk_id)
         article = self.articles[number]
         return Chunk(doc_id=article.doc_id, start=start, end=end, text=article.text[start:end])
+
+    def chunk_span(self, chunk_id: int) -> tuple[int, int, int]:
+        """``(article number, start, end)`` of chunk ``chunk_id`` (no article is read)."""
+        number, start, end = (int(x) for x in self.chunks[chunk_id])
+        return number, start, end
+
+    def article_of_chunk(self, chunk_id: int) -> int:
+        """The article number of chunk ``chunk_id``."""
+        return int(self.chunks[chunk_id][0])
+
+    def sentence_rows_of_chunk(self, chunk_id: int) -> np.ndarray:
+        """The sentence rows that overlap chunk ``chunk_id``."""
+        return self.sentence_rows_of(*self.chunk_span(chunk_id))
+
+    # -- reading: sentences ------------------------------------------------------
+    def sentence(self, row: int) -> Sentence:
+        """The sentence at sentence row ``row``, with its text."""
+        number, start, end = (int(x) for x in self.sentences[row])
+        article = self.articles[number]
+        return Sentence(row=int(row), doc_id=article.doc_id, number=number, start=start, end=end,
+                        text=article.text[start:end])
+
+    def neighbours(self, row: int) -> list[int]:
+        """The sentence rows just before and after sentence row ``row`` in its article."""
+        number = int(self.sentences[row][0])
+        lo, hi = int(self.sentence_bounds[number]), int(self.sentence_bounds[number + 1])
+        return [r for r in (row - 1, row + 1) if lo <= r < hi]
+
+    def sentence_vectors_of(self, rows: np.ndarray | Sequence[int]) -> np.ndarray:
+        """The float32 vectors of sentence ``rows``, in that order."""
+        return np.asarray(self.sentence_vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
 
     @property
     def dead(self) -> int:
@@ -174,13 +226,13 @@ class Store:
             return self.faiss_index.search(vectors, k)
         return self.faiss_index.search(vectors, k, params=self._search_params)
 
-    def sentence_rows(self, doc_id: str, start: int, end: int) -> np.ndarray:
-        """Row numbers of the sentences of ``doc_id`` that overlap ``[start, end)``."""
+    def sentence_rows_in(self, doc_id: str, start: int, end: int) -> np.ndarray:
+        """The sentence rows of article ``doc_id`` that overlap ``[start, end)``."""
         return self.sentence_rows_of(self.article_number[doc_id], start, end)
 
     def sentence_rows_of(self, number: int, start: int, end: int) -> np.ndarray:
-        """Row numbers of the sentences of article number ``number`` that overlap ``[start, end)``
-        (the article itself is not read)."""
+        """The sentence rows of article number ``number`` that overlap ``[start, end)`` (the article itself
+        is not read)."""
         lo, hi = int(self.sentence_bounds[number]), int(self.sentence_bounds[number + 1])
         rows = self.sentences[lo:hi]
         first = lo + int(np.searchsorted(rows[:, 2], start, side="right"))
@@ -198,11 +250,12 @@ class Store:
         sentences: Sequence[tuple[str, int, int]],
         sentence_vectors: np.ndarray,
         faiss_index,
-        manifest: dict,
+        manifest: Manifest,
         lexical=None,
         chunk_keys: np.ndarray | None = None,
     ) -> None:
-        """Write a complete index into the (new, empty) directory ``path``.
+        """Write a complete index into the (new, empty) directory ``path``; ``manifest`` gets the list
+        of files with their sizes and is written last.
 
         ``chunks`` are :class:`Chunk` objects or ready ``(article number, start, end)`` rows;
         ``chunk_keys`` the FAISS id of each chunk when it is not its position; ``chunk_vectors``
@@ -247,9 +300,7 @@ class Store:
         del chunk_vectors
         if lexical is not None:
             names += lexical.save(path)
-        files = {name: (path / name).stat().st_size for name in names}
-        manifest = {**manifest, "format_version": FORMAT_VERSION, "files": files}
-        (path / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        manifest.with_files(path, names).write(path)
 
     # -- loading ---------------------------------------------------------------
     @classmethod
@@ -264,8 +315,8 @@ class Store:
         import faiss
 
         path = Path(path)
-        manifest = read_manifest(path)
-        for name, size in manifest.get("files", {}).items():
+        manifest = Manifest.read(path)
+        for name, size in manifest.files.items():
             file = path / name
             if not file.is_file():
                 raise IndexLoadError(f"{path}: index file {name} is missing; {REBUILD_HINT}")
@@ -289,13 +340,13 @@ class Store:
             except RuntimeError:  # not every index type can be memory-mapped
                 faiss_index = faiss.read_index(str(path / FAISS_INDEX))
             lexical = None
-            if LEXICAL_META in manifest.get("files", {}):
+            if manifest.lexical is not None:
                 from index.lexical import LexicalIndex
 
                 lexical = LexicalIndex.load(path, mmap=mmap)
-            chunk_keys = np.load(path / CHUNK_KEYS) if CHUNK_KEYS in manifest.get("files", {}) else None
-            key_vectors = np.load(path / CHUNK_VECTORS, mmap_mode=mode) if CHUNK_VECTORS in manifest["files"] else None
-            _apply_params(faiss_index, manifest["index"].get("params") or {})
+            chunk_keys = np.load(path / CHUNK_KEYS) if CHUNK_KEYS in manifest.files else None
+            key_vectors = np.load(path / CHUNK_VECTORS, mmap_mode=mode) if CHUNK_VECTORS in manifest.files else None
+            _apply_params(faiss_index, manifest.faiss.params)
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise IndexLoadError(f"{path}: the index is corrupt ({exc}); {REBUILD_HINT}") from exc
         keys_ok = (
@@ -306,11 +357,11 @@ class Store:
         if key_vectors is not None:
             needed = len(chunks) if chunk_keys is None else _max_key(chunk_keys) + 1
             keys_ok = keys_ok and len(key_vectors) >= needed and key_vectors.shape[1:] == (faiss_index.d,)
-        if (manifest["index"].get("rerank") and key_vectors is None) or (
+        if (manifest.faiss.rescoring is not None and key_vectors is None) or (
             not keys_ok or len(sentence_vectors) != len(sentences)
         ):
             raise IndexLoadError(f"{path}: the index files disagree on their sizes; {REBUILD_HINT}")
-        if faiss_index.d != int(manifest["model"]["dimension"]):
+        if faiss_index.d != manifest.model.dimension:
             raise IndexLoadError(f"{path}: FAISS dimension {faiss_index.d} differs from the manifest's; {REBUILD_HINT}")
         return cls(
             path=path,
@@ -356,7 +407,7 @@ def _search_params(index, selector):
     return faiss.SearchParameters(sel=selector)
 
 
-def _apply_params(index, params: dict) -> None:
+def _apply_params(index, params: Mapping[str, int]) -> None:
     """Search settings recorded in the manifest (``efSearch`` for HNSW, ``nprobe`` for IVF)."""
     import faiss
 
@@ -365,29 +416,6 @@ def _apply_params(index, params: dict) -> None:
         inner.hnsw.efSearch = int(params["efSearch"])
     if "nprobe" in params and isinstance(inner, faiss.IndexIVF):
         inner.nprobe = int(params["nprobe"])
-
-
-def read_manifest(path: Path) -> dict:
-    """The manifest of an index directory, validated; :class:`IndexLoadError` if unusable."""
-    path = Path(path)
-    if not path.is_dir():
-        raise IndexLoadError(f"{path}: no index here; build one with `qa index build`")
-    file = path / MANIFEST
-    if not file.is_file():
-        raise IndexLoadError(f"{path}: {MANIFEST} is missing (not an index, or a partial one); {REBUILD_HINT}")
-    try:
-        manifest = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexLoadError(f"{file}: unreadable manifest ({exc}); {REBUILD_HINT}") from exc
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
-        found = manifest.get("format_version") if isinstance(manifest, dict) else None
-        raise IndexLoadError(
-            f"{file}: index format {found!r}, this version reads format {FORMAT_VERSION}; {REBUILD_HINT}"
-        )
-    for key in ("model", "chunking", "index", "corpus", "files"):
-        if key not in manifest:
-            raise IndexLoadError(f"{file}: the manifest has no {key!r} section; {REBUILD_HINT}")
-    return manifest
 
 
 def swap_in(new_dir: Path, target: Path) -> None:

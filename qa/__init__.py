@@ -4,7 +4,9 @@
 >>> answer = Assistant.load().ask("Qui a nié les livraisons ?")
 >>> print(answer.text)
 
-Names are imported lazily: ``import qa`` loads neither torch, nor gradio, nor a model.
+Names are imported lazily: ``import qa`` loads neither torch, nor gradio, nor a model. The answer
+settings (``k`` and its limit, the retrieval modes) are in :mod:`qa.settings`. The user interfaces
+(the command line, the web UI) are in :mod:`ui`, which this package never imports.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ _EXPORTS = {
     "Assistant": "qa.assistant",
     "Retriever": "qa.retriever",
     "QuestionError": "qa.question",
-    "IndexLoadError": "index.store",
+    "IndexLoadError": "index",
 }
 
 __all__ = sorted(_EXPORTS)

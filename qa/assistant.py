@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,11 +10,13 @@ from qa.extract import Candidate, Extractor
 from qa.followup import asks_for_another, rewrite
 from qa.fusion import FusionSettings
 from qa.question import clean_question
-from qa.retriever import DEFAULT_FUSION, DEFAULT_K, DEFAULT_RETRIEVAL, Retrieval, Retriever
+from qa.retriever import DEFAULT_FUSION, Retrieval, Retriever
+from qa.settings import DEFAULT_K, DEFAULT_RETRIEVAL, check_k
 from qa.types import NO_ANSWER_MESSAGE, Answer, AnswerSpan, Citation, Passage
 
 if TYPE_CHECKING:
-    from qa.reader import Reader
+    from index.article import Article
+    from index.models.reader import Reader
 
 
 class Assistant:
@@ -26,21 +28,28 @@ class Assistant:
     """
 
     def __init__(
-        self, retriever: Retriever, *, k: int = DEFAULT_K, threshold: float | None = None, reader: bool | None = None
+        self,
+        retriever: Retriever,
+        *,
+        k: int = DEFAULT_K,
+        threshold: float | None = None,
+        reader: bool | None = None,
+        short_answers: bool = True,
     ) -> None:
-        """``threshold``: the confidence (0–1) below which to abstain; None for the calibrated default.
+        """``k``: passages retrieved and cited (1 to :data:`qa.settings.MAX_K`).
+        ``threshold``: the confidence (0–1) below which to abstain; None for the calibrated default.
         ``reader``: read the first sentences with the question (:mod:`qa.reader`; the index's model must
         be the default one): sharper answers and short answers, at ~35 ms a sentence on two cores.
-        None: as ``$QA_READER`` says (off when unset)."""
-        if not 1 <= k <= 100:
-            raise ValueError(f"k must be between 1 and 100, got {k}")
+        None: as ``$QA_READER`` says (off when unset).
+        ``short_answers``: False gives the sentence alone, never a short answer within it."""
         self.retriever = retriever
-        self.k = k
+        self.k = check_k(k)
         self.extractor = Extractor(
             retriever.store,
             threshold=threshold,
             encoder=retriever.encoder,
             idf=retriever.lexical.term_idf,
+            short_answers=short_answers,
             reader=load_reader(retriever.encoder) if _wants_reader(reader) else None,
         )
 
@@ -55,9 +64,25 @@ class Assistant:
         retrieval: str = DEFAULT_RETRIEVAL,
         fusion: FusionSettings = DEFAULT_FUSION,
         reader: bool | None = None,
+        short_answers: bool = True,
     ) -> Assistant:
+        """The assistant over ``index_dir`` (default ``$QA_INDEX`` or ``.qa/index``), with its model."""
         retriever = Retriever.load(index_dir, model=model, retrieval=retrieval, fusion=fusion)
-        return cls(retriever, k=k, threshold=threshold, reader=reader)
+        return cls(retriever, k=k, threshold=threshold, reader=reader, short_answers=short_answers)
+
+    @property
+    def article_count(self) -> int:
+        """How many articles the answers come from."""
+        return len(self.retriever.articles)
+
+    @property
+    def articles(self) -> Mapping[str, Article]:
+        """The indexed articles by id, read-only (what a citation's ``doc_id`` names)."""
+        return self.retriever.articles
+
+    def article(self, doc_id: str) -> Article:
+        """The indexed article ``doc_id``; a KeyError for an id the index does not hold."""
+        return self.retriever.article(doc_id)
 
     def ask(self, question: str, history: Sequence[Answer] | None = None, *, k: int | None = None) -> Answer:
         """Answer ``question``; ``history`` (earlier answers, oldest first) gives follow-ups their context."""
@@ -171,7 +196,7 @@ def _wants_reader(reader: bool | None) -> bool:
 def load_reader(encoder) -> Reader | None:
     """The reader for the encoder's model, or None (another model, or it cannot be exported here:
     the extractor then answers alone, with a warning)."""
-    from qa.reader import Reader, ReaderUnavailableError
+    from index.models.reader import Reader, ReaderUnavailableError
 
     try:
         return Reader.for_encoder(encoder)

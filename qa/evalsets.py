@@ -1,6 +1,6 @@
 """Evaluation sets: the project's JSON lines and SQuAD-format JSON, read into one shape.
 
-JSON lines (DESIGN.md): ``{"id", "question", "answers": [...], "evidence": [{"doc", "quote"}]}``,
+JSON lines (the README's *Answer quality*): ``{"id", "question", "answers": [...], "evidence": [{"doc", "quote"}]}``,
 asked against an existing index. SQuAD JSON (``{"data": [{"title", "paragraphs": [{"context",
 "qas"}]}]}``): every context becomes one article of an open corpus (``ctx-0000``, …), and each
 question's gold article is its own context.

@@ -102,16 +102,20 @@ def prepare_index(
 ) -> Path:
     """The cached index of a SQuAD file's contexts, built first if missing; ``titles=False`` indexes
     the contexts alone (the titles stay the articles' metadata)."""
-    from index.build import DEFAULT_FACTORY, build_index, model_spec
     from index.chunking import ChunkingSettings
+    from index.errors import IndexLoadError
+    from index.manifest import Manifest
+    from index.writer import DEFAULT_FACTORY, build_index, model_entry
 
     if eval_set.kind != "squad":
         raise ValueError(f"{eval_set.path}: only SQuAD files carry their own corpus")
     chunking = ChunkingSettings(titles=titles)
     target = eval_index_dir(
-        eval_set, model_spec=model_spec(encoder), chunking=chunking, factory=DEFAULT_FACTORY, home=home
+        eval_set, model_spec=model_entry(encoder).spec, chunking=chunking, factory=DEFAULT_FACTORY, home=home
     )
-    if not (target / "manifest.json").is_file():
+    try:
+        Manifest.read(target)
+    except IndexLoadError:  # not built yet, or by a version that wrote another format
         build_index(list(eval_set.articles), target, encoder=encoder, chunking=chunking, progress=progress)
     return target
 
@@ -170,7 +174,7 @@ def evaluate_item(assistant: Assistant, item: EvalItem, *, k: int, removed: bool
     gold_rank = None
     if answerable:
         for p in retrieval.passages:
-            article = retriever.store.article_by_id.get(p.doc_id)
+            article = retriever.store.article(p.doc_id) if retriever.store.has_article(p.doc_id) else None
             if _gold_passage(item, p, article.text if article else None):
                 gold_rank = p.rank
                 break

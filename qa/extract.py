@@ -9,14 +9,13 @@ Every sentence that overlaps a retrieved passage is scored with a weighted sum o
 - ``passage``: how high the retriever ranked the sentence's passage (``1 / rank``),
 - ``passage_similarity``: the question's similarity to the sentence's passage (its chunk, which
   is embedded after its article's title: it says which article the sentence speaks of, which the
-  sentence alone often does not). PIAF dev answer-hit@1 0.603 → 0.618 (before abstention), news unchanged,
+  sentence alone often does not),
 - ``coverage``: in « Qui a <verbe> … ? » questions the verb *is* the question; a sentence that
   names the other terms but not the action answers another question (« Qui a nié les
   livraisons ? » is not answered by « les États-Unis ont affirmé que des livraisons… »).
   Measured as how much the sentence's similarity drops when the verb is left out of the
-  question (occlusion), capped. Occluding every content word instead cost 6 points of PIAF
-  answer-hit@1; the verb of « qui » questions alone is neutral on PIAF (±0.002) and answers
-  the denial questions of the news set.
+  question (occlusion), capped; only the verb of « qui » questions is occluded (occluding every
+  content word measured worse, see bench/README.md).
 The best sentence is returned verbatim with its article offsets, joined with a neighbour
 when the neighbour holds question terms that it lacks. Its score is mapped to a confidence
 (:mod:`qa.calibration`); below the threshold the extractor abstains. Near-identical
@@ -39,7 +38,7 @@ from qa.calibration import DEFAULT_CALIBRATION, Calibration
 from qa.types import AnswerSpan, Passage
 
 if TYPE_CHECKING:
-    from qa.reader import Reader
+    from index.models.reader import Reader
 
 _SUPPORT_SIMILARITY = 0.95
 _COVERAGE_CAP = 0.01  # the verb cannot make up for more than this
@@ -82,24 +81,13 @@ class Candidate:
     dense: float
     lexical: float
     passage_rank: int
-    coverage: float = 12.0
+    coverage: float = 0.0
     context: float = 0.0
     passage_similarity: float = 0.0
     relevance: float | None = None  # the reader's logit (None: not read)
     extractor_score: float | None = None  # the score before the reader's relevance was added
     answer_start: int | None = None  # the reader's answer span, article offsets
     answer_end: int | None = None
-
-
-def lexical_overlap(question_terms: set[str], sentence: str, idf: dict[str, float] | None = None) -> float:
-    """Share of the question's content terms found in ``sentence``, each weighted by its IDF (1 without)."""
-    if not question_terms:
-        return 0.0
-    found = question_terms & set(analyze(sentence))
-    if idf is None:
-        return len(found) / len(question_terms)
-    total = sum(idf.get(t, 1.0) for t in question_terms)
-    return sum(idf.get(t, 1.0) for t in found) / total if total else 0.0
 
 
 class Extractor:
@@ -133,18 +121,13 @@ class Extractor:
         self.reader = reader
 
     def _overlaps(self, terms: set[str], rows: list[int], idf) -> dict[int, tuple[float, set[str]]]:
+        """Per sentence row: the IDF-weighted share of ``terms`` the sentence holds, and those terms."""
         out = {}
         for row in rows:
-            number, start, end = (int(x) for x in self.store.sentences[row])
-            found = terms & set(analyze(self.store.articles[number].text[start:end]))
+            found = terms & set(analyze(self.store.sentence(row).text))
             total = sum(idf.get(t, 1.0) for t in terms) or 1.0
             out[row] = (sum(idf.get(t, 1.0) for t in found) / total, found)
         return out
-
-    def _neighbours(self, row: int) -> list[int]:
-        number = int(self.store.sentences[row][0])
-        lo, hi = int(self.store.sentence_bounds[number]), int(self.store.sentence_bounds[number + 1])
-        return [r for r in (row - 1, row + 1) if lo <= r < hi]
 
     def candidates(self, question: str, query_vector: np.ndarray, passages: Sequence[Passage]) -> list[Candidate]:
         """Every sentence overlapping a passage, scored, best first."""
@@ -153,29 +136,30 @@ class Extractor:
         w = self.weights
         seen: dict[int, int] = {}
         for passage in passages:
-            for row in self.store.sentence_rows(passage.doc_id, passage.start, passage.end):
+            for row in self.store.sentence_rows_in(passage.doc_id, passage.start, passage.end):
                 row = int(row)
                 seen[row] = min(seen.get(row, passage.rank or 1), passage.rank or 1)
         if not seen:
             return []
         rows = np.fromiter(seen, dtype=np.int64)
-        vectors = np.asarray(self.store.sentence_vectors[rows], dtype=np.float32)
+        vectors = self.store.sentence_vectors_of(rows)
         dense = vectors @ np.asarray(query_vector, dtype=np.float32)
         similarity = self._passage_similarities(passages, seen, dense)
         coverage = self.coverage(question, dense, vectors)
-        near = {r: self._neighbours(r) for r in rows.tolist()}
+        near = {r: self.store.neighbours(r) for r in rows.tolist()}
         overlap = self._overlaps(terms, sorted(set(rows.tolist()) | {n for ns in near.values() for n in ns}), idf)
         total = sum(idf.values()) or 1.0
-        titled: dict[int, set[str]] = {}  # article number -> the question's terms its title holds
+        titled: dict[str, set[str]] = {}  # doc_id -> the question's terms its title holds
         out = []
         for row, sim, cov in zip(rows.tolist(), dense.tolist(), coverage.tolist()):
-            number, start, end = (int(x) for x in self.store.sentences[row])
-            if self.store.articles[number].text[start:end].rstrip(" »”\"").endswith("?"):
+            sentence = self.store.sentence(row)
+            if sentence.text.rstrip(" »”\"").endswith("?"):
                 continue  # a question (a headline, an interview) does not answer one
             lex, found = overlap[row]
-            if number not in titled:
-                titled[number] = terms & set(analyze(self.store.articles[number].title or ""))
-            joined = set(found).union(*(overlap[n][1] for n in near[row]), titled[number])
+            doc_id = sentence.doc_id
+            if doc_id not in titled:
+                titled[doc_id] = terms & set(analyze(self.store.article(doc_id).title or ""))
+            joined = set(found).union(*(overlap[n][1] for n in near[row]), titled[doc_id])
             ctx = sum(idf.get(t, 1.0) for t in joined) / total
             rank = seen[row]
             psim = similarity.get(rank, 0.0)
@@ -183,15 +167,14 @@ class Extractor:
                 w.dense * sim + w.lexical * lex + w.context * ctx + w.passage / rank + w.coverage * cov
                 + w.passage_similarity * psim
             )
-            doc_id = self.store.articles[number].doc_id
-            out.append(Candidate(row, doc_id, start, end, score, sim, lex, rank, cov, ctx, psim))
+            out.append(Candidate(row, doc_id, sentence.start, sentence.end, score, sim, lex, rank, cov, ctx, psim))
         out.sort(key=lambda c: (-c.score, c.row))
         return self._read(question, out) if self.reader is not None else out
 
     def _read(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
         """The reader's relevance added to the first sentences' scores (they stay first), and its spans."""
         top = ranked[: self.reader.depth]
-        texts = [self.store.article_by_id[c.doc_id].text[c.start : c.end] for c in top]
+        texts = [self.store.sentence(c.row).text for c in top]
         weight = self.reader.relevance_weight
         read = [
             replace(
@@ -233,18 +216,19 @@ class Extractor:
         if not terms:
             return top.start, top.end
         idf = self.idf(terms) if self.idf is not None else {t: 1.0 for t in terms}
-        overlap = self._overlaps(terms, [top.row, *self._neighbours(top.row)], idf)
+        neighbours = self.store.neighbours(top.row)
+        overlap = self._overlaps(terms, [top.row, *neighbours], idf)
         own = overlap[top.row][1]
         total = sum(idf.values()) or 1.0
         best, gain = None, _PAIR_GAIN
-        for row in self._neighbours(top.row):
+        for row in neighbours:
             added = sum(idf.get(t, 1.0) for t in overlap[row][1] - own) / total
             if added >= gain:
                 best, gain = row, added
         if best is None:
             return top.start, top.end
-        _, s, e = (int(x) for x in self.store.sentences[best])
-        return min(top.start, s), max(top.end, e)
+        neighbour = self.store.sentence(best)
+        return min(top.start, neighbour.start), max(top.end, neighbour.end)
 
     def span(self, question: str, candidates: list[Candidate]) -> AnswerSpan | None:
         """The best candidate as an answer span with its confidence, whatever the threshold (None: no sentence).
@@ -257,10 +241,10 @@ class Extractor:
             return None
         top = candidates[0]
         evidence = max(c.score if c.extractor_score is None else c.extractor_score for c in candidates)
-        article = self.store.article_by_id[top.doc_id]
+        article = self.store.article(top.doc_id)
         start, end = self.extent(question, top)
         short = None
-        if self.short_answers:  # the patterns' pick, else the reader's span (news set short F1 0.482 → 0.526)
+        if self.short_answers:  # the patterns' pick, else the reader's span (measured: bench/README.md)
             from qa.short import ShortAnswer, question_kind, short_answer
 
             short = short_answer(question, article.text, start, end)
@@ -291,7 +275,7 @@ class Extractor:
         if len(candidates) < 2:
             return []
         rows = np.array([c.row for c in candidates], dtype=np.int64)
-        vectors = np.asarray(self.store.sentence_vectors[rows], dtype=np.float32)
+        vectors = self.store.sentence_vectors_of(rows)
         sims = vectors @ vectors[0]
         out, docs = [], {top.doc_id}
         for cand, sim in zip(candidates[1:], sims[1:].tolist()):

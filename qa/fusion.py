@@ -4,9 +4,7 @@ Two methods, chosen by measurement (``qa eval --fusion ... --lexical-weight ...`
 - ``weighted`` (the default): ``dense_cosine + w * bm25 / max_bm25`` over the union of both
   lists; a document missing from one list gets that list's lowest score. ``w`` is in cosine units
   of the default model (e5 cosines of a question's candidates spread over ~0.07): with another
-  model, measure it again. PIAF dev recall@1 / @5, w = 0.02 / 0.03 / 0.045: 0.774 / 0.781 / 0.783,
-  0.927 / 0.930 / 0.927; reciprocal rank fusion gave 0.764 / 0.924 (CNIL and the news set equal
-  or better).
+  model, measure it again (the sweep behind ``w`` is in bench/README.md, "Why the defaults").
 - ``rrf``: reciprocal rank fusion, ``sum(w / (c + rank))`` (Cormack et al., 2009); scale-free,
   the better choice for a model whose cosine scale is unknown.
 """
@@ -26,7 +24,7 @@ class FusionSettings:
 
     method: str = "weighted"
     lexical_weight: float | None = None  # relative to dense = 1; None: the method's default
-    rrf_constant: float = 20.0  # PIAF dev recall@5 0.920 (60) → 0.923 (20), CNIL 0.841 → 0.850
+    rrf_constant: float = 20.0  # measured against 60 (bench/README.md, "Why the defaults")
     sentences: bool = True  # a chunk's dense score is raised to its best sentence's similarity
 
     def __post_init__(self) -> None:

@@ -18,20 +18,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.errors import IndexLoadError
 from index.settings import default_index_dir
-from index.store import IndexLoadError, Store
+from index.store import Store
 from qa.fusion import FusionSettings, fuse
 from qa.question import clean_question
+from qa.settings import DEFAULT_K, DEFAULT_RETRIEVAL, MAX_K, RETRIEVALS
 from qa.types import Passage
 
 if TYPE_CHECKING:
-    from index.encoder import Encoder
-    from index.lexical import LexicalIndex
+    from collections.abc import Mapping
 
-DEFAULT_K = 5
-MAX_K = 100
-RETRIEVALS = ("dense", "lexical", "hybrid")
-DEFAULT_RETRIEVAL = "hybrid"
+    from index.article import Article
+    from index.lexical import LexicalIndex
+    from index.manifest import Manifest
+    from index.models.encoder import Encoder
+
 DEFAULT_FUSION = FusionSettings()
 POOL = 50  # candidates taken from each list before fusing
 _TOUCH = 2  # characters between two chunks of an article that still make them one passage
@@ -50,9 +52,9 @@ class Retrieval:
 
 def encoder_for_index(store: Store, model: str | None = None, backend: str | None = None) -> Encoder:
     """The encoder an index was built with (its model and backend, or ``model``/``backend``), checked."""
-    from index.encoder import encoder_for_manifest
+    from index.models.encoder import encoder_for_model
 
-    return encoder_for_manifest(store.manifest, model=model, backend=backend, where=store.path)
+    return encoder_for_model(store.manifest.model, model=model, backend=backend, where=store.path)
 
 
 class Retriever:
@@ -69,9 +71,9 @@ class Retriever:
     ) -> None:
         if retrieval not in RETRIEVALS:
             raise ValueError(f"retrieval must be one of {', '.join(RETRIEVALS)}, got {retrieval!r}")
-        if encoder.dimension != store.model.dimension:
+        if encoder.dimension != store.manifest.model.dimension:
             raise IndexLoadError(
-                f"{store.path}: the index holds {store.model.dimension}-dimensional vectors, the model makes "
+                f"{store.path}: the index holds {store.manifest.model.dimension}-dimensional vectors, the model makes "
                 f"{encoder.dimension}; rebuild the index with this model"
             )
         self.store = store
@@ -79,7 +81,6 @@ class Retriever:
         self.retrieval = retrieval
         self.fusion = fusion
         self.merge_adjacent = merge_adjacent
-        self._lexical = store.lexical
 
     @classmethod
     def load(
@@ -96,22 +97,13 @@ class Retriever:
 
     @property
     def lexical(self) -> LexicalIndex:
-        """The store's BM25 index; built from the chunk texts for an index that has none."""
-        if self._lexical is None:
-            from index.chunking import ChunkingSettings, chunk_title
-            from index.lexical import LexicalIndex
+        """The store's BM25 index."""
+        return self.store.lexical
 
-            with_titles = ChunkingSettings.from_manifest(self.store.manifest["chunking"]).titles
-            chunks = [self.store.chunk(i) for i in range(len(self.store))]
-            self._lexical = LexicalIndex()
-            self._lexical.add(
-                {i: c.text for i, c in enumerate(chunks)},
-                titles={
-                    i: chunk_title(c.text, self.store.article_by_id[c.doc_id].title, titles=with_titles)
-                    for i, c in enumerate(chunks)
-                },
-            )
-        return self._lexical
+    @property
+    def manifest(self) -> Manifest:
+        """What the index records of how it was made (model, chunking, FAISS type…)."""
+        return self.store.manifest
 
     def search(self, question: str, *, k: int = DEFAULT_K) -> list[Passage]:
         """The ``k`` passages closest to ``question``, best first."""
@@ -146,9 +138,9 @@ class Retriever:
             for chunk_id, sim in self._by_sentences(vector, (*dense, *lexical)).items():
                 dense[chunk_id] = max(dense.get(chunk_id, -1.0), sim)
         if exclude_docs:
-            gone = {self.store.article_number[d] for d in exclude_docs if d in self.store.article_number}
-            dense = {i: s for i, s in dense.items() if int(self.store.chunks[i][0]) not in gone}
-            lexical = {i: s for i, s in lexical.items() if int(self.store.chunks[i][0]) not in gone}
+            gone = {self.store.article_number_of(d) for d in exclude_docs if self.store.has_article(d)}
+            dense = {i: s for i, s in dense.items() if self.store.article_of_chunk(i) not in gone}
+            lexical = {i: s for i, s in lexical.items() if self.store.article_of_chunk(i) not in gone}
         if self.retrieval == "dense":
             fused = dict(dense)
         elif self.retrieval == "lexical":
@@ -176,15 +168,12 @@ class Retriever:
         a chunk several). Only the candidates' sentences are compared with the question: as good, on
         PIAF and CNIL, as comparing every sentence of the index, and the cost does not grow with it."""
         chunk_ids = list(dict.fromkeys(candidates))
-        rows = []
-        for chunk_id in chunk_ids:
-            number, start, end = (int(x) for x in self.store.chunks[chunk_id])
-            rows.append(self.store.sentence_rows_of(number, start, end))
+        rows = [self.store.sentence_rows_of_chunk(chunk_id) for chunk_id in chunk_ids]
         sizes = np.array([len(r) for r in rows])
         if not sizes.sum():
             return {}
         flat = np.concatenate(rows)
-        sims = np.asarray(self.store.sentence_vectors[flat], dtype=np.float32) @ np.asarray(vector, dtype=np.float32)
+        sims = self.store.sentence_vectors_of(flat) @ np.asarray(vector, dtype=np.float32)
         firsts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         best = np.maximum.reduceat(sims, np.minimum(firsts, len(sims) - 1))
         return {c: float(b) for c, b, n in zip(chunk_ids, best.tolist(), sizes.tolist()) if n}
@@ -198,7 +187,7 @@ class Retriever:
         its article widening it instead of taking a place: ``(chunk id, score, start, end)``."""
         out: list[list] = []
         for chunk_id, score in ranked:
-            number, start, end = (int(x) for x in self.store.chunks[chunk_id])
+            number, start, end = self.store.chunk_span(chunk_id)
             for slot in out:
                 if slot[4] == number and start <= slot[3] + _TOUCH and slot[2] <= end + _TOUCH:
                     slot[2], slot[3] = min(slot[2], start), max(slot[3], end)
@@ -221,7 +210,7 @@ class Retriever:
     ) -> Passage:
         """A :class:`Passage` for a chunk, optionally widened to ``[start, end)`` of its article."""
         chunk = self.store.chunk(chunk_id)
-        article = self.store.article_by_id[chunk.doc_id]
+        article = self.store.article(chunk.doc_id)
         a = chunk.start if start is None else start
         b = chunk.end if end is None else end
         return Passage(
@@ -238,3 +227,12 @@ class Retriever:
             url=article.url,
             similarity=similarity,
         )
+
+    @property
+    def articles(self) -> Mapping[str, Article]:
+        """The indexed articles by id, read-only (an article's text is read when asked for)."""
+        return self.store.articles_by_id
+
+    def article(self, doc_id: str) -> Article:
+        """The indexed article ``doc_id``; a KeyError for an id the index does not hold."""
+        return self.store.article(doc_id)

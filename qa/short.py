@@ -10,8 +10,7 @@ near, « par » before a name…, fitted by ``tools/fit_short.py``).
 « Quel … ? » questions get a short answer only when their head noun asks for a name (« quel
 club », « quel nom ») or a number (« quel score »): the others ask for a description (« quel
 statut », « quel type de famille ») that no pattern finds, and on PIAF dev the pattern's pick was
-wrong there more often than not (mean F1 of the short answers given 0.26 → 0.36; PIAF dev
-short-answer F1 0.234 → 0.245, then 0.253 with the learned pick).
+wrong there more often than not (figures in bench/README.md, "Why the defaults").
 
 >>> s = short_answer("Quand Lavrov est-il arrivé ?", "Lavrov est arrivé le 18 octobre 2023 à Pyongyang.", 0, 49)
 >>> s.text
@@ -216,8 +215,7 @@ _AGENT = re.compile(r"\bpar\s+(?:l['’]|le\s+|la\s+|les\s+)?$", re.IGNORECASE)
 _PLACE_WORD = re.compile(r"\b(?:à|en|au|aux|dans|vers)\s+(?:la\s+|le\s+|l['’])?$", re.IGNORECASE)
 
 # fitted by `python tools/fit_short.py` on PIAF dev (listwise: the candidate closest to a reference);
-# short F1 on the 1,087 answer-holding questions with candidates, 2 folds by article: 0.525, against
-# 0.502 for the former rule (the preferred kind, then the candidate nearest to the question's words)
+# its out-of-fold figures against the former rule are in bench/README.md, "Why the defaults"
 PICK_WEIGHTS: dict[str, float] = {
     "preferred": 0.743, "window_share": 1.246, "adjacent": 0.292, "no_new_term": -0.643, "distance": -0.323,
     "after_match": 0.36, "words": 0.832, "capitalised_words": -0.247, "after_agent": 0.245,

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 class Passage:
     """A retrieved piece of an article: ``text == article.text[start:end]``.
 
-    ``score`` is the retriever's ranking score (reciprocal-rank fusion for hybrid retrieval,
-    BM25 for lexical, cosine for dense); ``similarity`` the cosine between the question and the
+    ``score`` is the retriever's ranking score (for hybrid retrieval the fused score of
+    :mod:`qa.fusion`: by default the cosine plus a weighted, scaled BM25 score; BM25 for lexical,
+    cosine for dense); ``similarity`` the cosine between the question and the
     passage's best chunk (None when dense search did not see it): the number to show people.
     """
 
@@ -149,7 +150,7 @@ class Answer:
         return tuple(seen)
 
     def to_dict(self) -> dict:
-        """The JSON object of ``qa ask --json`` (see DESIGN.md)."""
+        """The JSON object of ``qa ask --json`` (see the README)."""
         out = {
             "question": self.question,
             "abstained": self.abstained,

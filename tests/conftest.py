@@ -50,7 +50,7 @@ def fake_encoder() -> FakeEncoder:
 @pytest.fixture(scope="session")
 def encoder():
     """The real default encoder (the prepared multilingual-e5-small), loaded once."""
-    from index.encoder import Encoder
+    from index.models.encoder import Encoder
 
     enc = Encoder()
     enc.encode_queries(["préchauffage"])  # load the model now, not inside a timed test
@@ -60,7 +60,7 @@ def encoder():
 @pytest.fixture(scope="session")
 def news_index(tmp_path_factory, encoder) -> Path:
     """A real index of corpus/ built with the real model."""
-    from index.build import build_index
+    from index.writer import build_index
 
     index_dir = tmp_path_factory.mktemp("news") / "index"
     build_index(CORPUS, index_dir, encoder=encoder, progress=False)

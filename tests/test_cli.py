@@ -8,13 +8,14 @@ import sys
 
 import pytest
 
-from qa.cli import main
+from qa.settings import MAX_K
 from tests.conftest import CORPUS, ROOT
+from ui.cli import main
 
 
 def run_qa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=timeout
+        [sys.executable, "-m", "ui.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=timeout
     )
 
 
@@ -44,9 +45,10 @@ def test_ask_rejects_bad_questions_with_a_message(tmp_path, capsys, question):
     assert "question" in capsys.readouterr().err
 
 
-def test_ask_rejects_bad_k(capsys):
-    assert main(["ask", "Qui ?", "-k", "0"]) == 1
-    assert "-k must be between 1 and 100" in capsys.readouterr().err
+@pytest.mark.parametrize("k", [0, MAX_K + 1])
+def test_ask_rejects_bad_k(capsys, k):
+    assert main(["ask", "Qui ?", "-k", str(k)]) == 1
+    assert f"k must be between 1 and {MAX_K}, got {k}" in capsys.readouterr().err
 
 
 def test_unknown_command_is_a_usage_error():
@@ -87,7 +89,7 @@ def test_build_then_info_then_ask_json(tmp_path):
 
 @pytest.mark.slow
 def test_ask_with_another_model_than_the_index_fails(news_index, tmp_path, capsys):
-    from index.model import prepare_default_model
+    from index.models.prepare import prepare_default_model
 
     other = tmp_path / "another-model"
     other.symlink_to(prepare_default_model(progress=False).resolve(), target_is_directory=True)
@@ -96,7 +98,7 @@ def test_ask_with_another_model_than_the_index_fails(news_index, tmp_path, capsy
 
 
 def test_ask_with_a_directory_that_is_not_a_model_fails(tmp_path, capsys, fake_encoder):
-    from index.build import build_index
+    from index.writer import build_index
 
     build_index(CORPUS, tmp_path / "index", encoder=fake_encoder, progress=False)
     (tmp_path / "not-a-model").mkdir()
@@ -117,12 +119,12 @@ def test_ask_can_choose_the_retrieval(news_index, capsys, retrieval):
 
 @pytest.mark.parametrize(("flags", "titles"), [((), True), (("--no-titles",), False)])
 def test_build_records_whether_titles_are_indexed(tmp_path, fake_encoder, monkeypatch, capsys, flags, titles):
-    import index.encoder
-    from index.store import read_manifest
+    import index
+    from index.manifest import Manifest
 
-    monkeypatch.setattr(index.encoder, "Encoder", lambda *args, **kwargs: fake_encoder)
+    monkeypatch.setattr(index, "Encoder", lambda *args, **kwargs: fake_encoder)
     index_dir = tmp_path / "index"
     assert main(["index", "build", "--corpus", str(CORPUS), "--index", str(index_dir), "--quiet", *flags]) == 0
-    assert read_manifest(index_dir)["chunking"]["titles"] is titles
+    assert Manifest.read(index_dir).chunking.settings.titles is titles
     assert main(["index", "info", "--index", str(index_dir)]) == 0
     assert ("titre" in capsys.readouterr().out) is titles  # « titre de l’article indexé avec chaque chunk »

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from qa.cli import main
 from tests.conftest import ROOT
 from tests.test_evalsets import write_squad
+from ui.cli import main
 
 pytestmark = pytest.mark.slow
 

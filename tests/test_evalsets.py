@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from index.build import build_index
 from index.store import Store
+from index.writer import build_index
 from qa.assistant import Assistant
 from qa.evalsets import load_eval_set
 from qa.evaluate import eval_index_dir, run_eval
@@ -103,8 +103,8 @@ def test_run_eval_scores_retrieval_answers_and_removal(tmp_path, fake_encoder):
 
 
 def test_eval_args_are_the_command_s_defaults():
-    from qa.cli import build_parser
-    from qa.eval_command import eval_args
+    from ui.cli import build_parser
+    from ui.eval_command import eval_args
 
     parsed = vars(build_parser().parse_args(["eval", "questions.jsonl", "--quiet"]))
     for name, value in vars(eval_args()).items():

@@ -42,8 +42,8 @@ def test_negative_weights_are_refused():
 
 def _twin_articles(tmp_path, fake_encoder):
     from index.article import Article
-    from index.build import build_index
     from index.store import Store
+    from index.writer import build_index
     from qa.retriever import Retriever
 
     sentence = "Il a été témoin de miracles à Görlitz."

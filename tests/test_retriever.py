@@ -1,4 +1,4 @@
-"""Loading a retriever: the model must be the index's, and `import qa` stays light."""
+"""Loading a retriever: the model must be the index's (that `import qa` stays light: test_light_imports.py)."""
 
 from __future__ import annotations
 
@@ -7,25 +7,10 @@ import sys
 
 import pytest
 
-from index.build import build_index
 from index.store import IndexLoadError
+from index.writer import build_index
 from qa.retriever import Retriever
 from tests.conftest import CORPUS, ROOT
-
-
-def test_import_qa_pulls_neither_torch_nor_gradio():
-    code = "import qa, sys; from qa import Retriever, Assistant; print('torch' in sys.modules, 'gradio' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert out.stdout.split() == ["False", "False"]
-
-
-def test_qa_help_pulls_neither_torch_nor_gradio():
-    code = (
-        "import sys\nfrom qa.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "print('torch' in sys.modules, 'gradio' in sys.modules, file=sys.stderr)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert out.stderr.split() == ["False", "False"]
 
 
 def test_index_built_with_another_model_is_refused(tmp_path, fake_encoder):

@@ -7,8 +7,10 @@ import json
 import pytest
 
 from index.article import CorpusError
-from index.build import build_index
-from index.store import IndexLoadError, Store, read_manifest
+from index.errors import IndexLoadError
+from index.manifest import Manifest
+from index.store import Store
+from index.writer import build_index
 from tests.conftest import CORPUS
 
 
@@ -20,16 +22,18 @@ def built(tmp_path, fake_encoder):
 
 
 def test_build_writes_a_self_describing_directory(built, fake_encoder):
-    manifest = read_manifest(built)
-    assert manifest["model"] == {"name": fake_encoder.name, "spec": "fake", "dimension": 64, "prompts": {}}
-    assert manifest["chunking"]["chunk_size"] > 0 and manifest["index"]["factory"] == "Flat"
-    assert manifest["corpus"]["articles"] == 5 and len(manifest["corpus"]["fingerprint"]) == 64
-    assert {"faiss", "sentence_transformers"} <= set(manifest["versions"])
+    manifest = Manifest.read(built)
+    assert manifest.model.to_dict() == {"name": fake_encoder.name, "spec": "fake", "dimension": 64, "prompts": {}}
+    assert manifest.chunking.settings.chunk_size > 0 and manifest.faiss.factory == "Flat"
+    assert manifest.corpus.articles == 5 and len(manifest.corpus.fingerprint) == 64
+    assert {"faiss", "sentence_transformers"} <= set(manifest.versions)
+    assert manifest.lexical.layout == "term-major/3"
+    assert set(manifest.files) == {p.name for p in built.iterdir()} - {"manifest.json"}
 
 
 def test_loaded_store_returns_chunks_at_exact_offsets(built):
     store = Store.load(built)
-    assert len(store) == store.manifest["corpus"]["chunks"]
+    assert len(store) == store.manifest.corpus.chunks
     for i in range(len(store)):
         chunk = store.chunk(i)
         assert store.article_by_id[chunk.doc_id].text[chunk.start : chunk.end] == chunk.text
@@ -38,20 +42,32 @@ def test_loaded_store_returns_chunks_at_exact_offsets(built):
 def test_sentence_rows_cover_a_chunk(built):
     store = Store.load(built)
     chunk = store.chunk(0)
-    rows = store.sentence_rows(chunk.doc_id, chunk.start, chunk.end)
+    rows = store.sentence_rows_in(chunk.doc_id, chunk.start, chunk.end)
     assert len(rows) >= 1
     for row in rows:
-        _, start, end = store.sentences[row]
-        assert start < chunk.end and chunk.start < end
+        sentence = store.sentence(row)
+        assert sentence.start < chunk.end and chunk.start < sentence.end
+        assert store.article(sentence.doc_id).text[sentence.start : sentence.end] == sentence.text
 
 
-def test_sentence_rows_by_article_number_equal_those_by_doc_id(built):
+def test_sentence_rows_of_a_chunk_equal_those_by_doc_id(built):
     store = Store.load(built)
     for i in range(len(store)):
-        number, start, end = (int(x) for x in store.chunks[i])
         chunk = store.chunk(i)
-        assert store.sentence_rows_of(number, start, end).tolist() == \
-            store.sentence_rows(chunk.doc_id, chunk.start, chunk.end).tolist()
+        assert store.chunk_span(i) == (store.article_of_chunk(i), chunk.start, chunk.end)
+        assert store.sentence_rows_of_chunk(i).tolist() == \
+            store.sentence_rows_in(chunk.doc_id, chunk.start, chunk.end).tolist()
+
+
+def test_neighbours_stay_inside_their_article(built):
+    store = Store.load(built)
+    for doc_id in store.articles_by_id:
+        article = store.article(doc_id)
+        rows = store.sentence_rows_in(doc_id, 0, len(article.text)).tolist()
+        assert store.neighbours(rows[0]) == rows[1:2]
+        assert store.neighbours(rows[-1]) == rows[-2:-1]
+        assert all(store.sentence(r).doc_id == doc_id for r in rows)
+    assert store.sentence_vectors_of([0, 1]).dtype == "float32"
 
 
 def test_missing_file_says_to_rebuild(built):
@@ -143,7 +159,7 @@ def _title_only_article():
 
 
 def test_the_manifest_says_titles_are_indexed(built):
-    assert read_manifest(built)["chunking"]["titles"] is True
+    assert Manifest.read(built).chunking.settings.titles is True
 
 
 def test_a_word_of_the_title_alone_finds_the_chunk_in_bm25(tmp_path, fake_encoder):
@@ -167,5 +183,5 @@ def test_an_index_built_without_titles_embeds_and_indexes_chunks_alone(tmp_path,
     build_index([_title_only_article()], tmp_path / "index", encoder=fake_encoder, progress=False,
                 chunking=ChunkingSettings(titles=False))
     store = Store.load(tmp_path / "index")
-    assert read_manifest(tmp_path / "index")["chunking"]["titles"] is False
+    assert Manifest.read(tmp_path / "index").chunking.settings.titles is False
     assert store.lexical.search("Böhme", k=3) == []

@@ -11,12 +11,12 @@ import pytest
 
 import index.faiss_index as faiss_index_mod
 from index.article import load_corpus
-from index.build import build_index
 from index.chunking import indexed_text
-from index.store import Store, read_manifest
-from index.update import add_articles, remove_articles
-from qa.cli import main
+from index.manifest import Manifest
+from index.store import Store
+from index.writer import add_articles, build_index, remove_articles
 from tests.conftest import CORPUS
+from ui.cli import main
 
 QUESTIONS = [
     "Qui a nié les livraisons d'armes ?",
@@ -128,23 +128,23 @@ def test_many_removals_compact_the_faiss_index(tmp_path, fake_encoder, articles)
     remove_articles(index_dir, [a.doc_id for a in articles[:3]])
     store = Store.load(index_dir)
     assert store.dead == 0 and store.faiss_index.ntotal == len(store)
-    assert read_manifest(index_dir)["index"]["removed_in_faiss"] == 0
+    assert Manifest.read(index_dir).faiss.removed == 0
 
 
 def test_an_auto_index_switches_to_an_inverted_file_when_it_grows_past_the_threshold(tmp_path, fake_encoder, articles,
                                                                         monkeypatch):
     index_dir = tmp_path / "index"
     build_index(articles[:1], index_dir, encoder=fake_encoder, progress=False)
-    assert read_manifest(index_dir)["index"]["factory"] == "Flat"
+    assert Manifest.read(index_dir).faiss.factory == "Flat"
     monkeypatch.setattr(faiss_index_mod, "AUTO_THRESHOLD", len(Store.load(index_dir)) + 1)
     add_articles(index_dir, articles[1:], encoder=fake_encoder)
-    entry = read_manifest(index_dir)["index"]
+    entry = Manifest.read(index_dir).faiss
     chunks = len(Store.load(index_dir))
-    assert entry["requested"] == "auto"
-    assert entry["factory"] == faiss_index_mod.approx_factory(chunks, fake_encoder.dimension)
-    assert entry["params"]["nprobe"] == min(faiss_index_mod.FASTSCAN_NPROBE, entry["params"]["nlist"])
+    assert entry.requested == "auto"
+    assert entry.factory == faiss_index_mod.approx_factory(chunks, fake_encoder.dimension)
+    assert entry.params["nprobe"] == min(faiss_index_mod.FASTSCAN_NPROBE, entry.params["nlist"])
     store = Store.load(index_dir)
-    assert entry["rerank"] and store.key_vectors is not None
+    assert entry.rescoring is not None and store.key_vectors is not None
     embedded = [indexed_text(store.chunk(i).text, store.article_by_id[store.chunk(i).doc_id].title)
                 for i in range(len(store))]
     np.testing.assert_allclose(  # the exact vectors (title and chunk), carried over from the exact index
@@ -172,11 +172,11 @@ def test_an_update_with_another_model_is_refused(tmp_path, fake_encoder, article
 
 
 def test_cli_add_and_remove(tmp_path, fake_encoder, articles, monkeypatch, capsys):
-    import index.encoder
+    import index.models.encoder
 
     index_dir = tmp_path / "index"
     build_index(articles[:4], index_dir, encoder=fake_encoder, progress=False)
-    monkeypatch.setattr(index.encoder, "encoder_for_manifest", lambda manifest, **_: fake_encoder)
+    monkeypatch.setattr(index.models.encoder, "encoder_for_model", lambda recorded, **_: fake_encoder)
     last = sorted(CORPUS.glob("*.txt"))[4]
     assert main(["index", "add", str(last), "--index", str(index_dir), "--quiet"]) == 0
     assert last.stem in Store.load(index_dir).article_by_id
@@ -205,5 +205,5 @@ def test_added_articles_are_indexed_with_their_titles_like_a_build(tmp_path, fak
         build_index(articles[:2], updated, encoder=fake_encoder, chunking=chunking, progress=False)
         add_articles(updated, articles[2:], encoder=fake_encoder)
         build_index(articles, rebuilt, encoder=fake_encoder, chunking=chunking, progress=False)
-        assert read_manifest(updated)["chunking"]["titles"] is titles
+        assert Manifest.read(updated).chunking.settings.titles is titles
         assert_same_index(updated, rebuilt, fake_encoder)

@@ -31,9 +31,9 @@ RULE = {"preferred": 1000.0, "no_new_term": -100.0, "distance": -1.0}
 
 def answered(path: Path, limit: int | None) -> list[dict]:
     """The answer-holding questions: question, answer text, references, fold."""
-    from qa.eval_command import build_assistant, eval_args
     from qa.evalsets import load_eval_set
     from qa.metrics import contains_answer
+    from ui.eval_command import build_assistant, eval_args
 
     eval_set = load_eval_set(path)
     args = eval_args(no_short=True, reader=False)

@@ -1,7 +1,7 @@
-"""Train the reader's head (qa/reader_head.py) on a SQuAD-format dev file and write its weights.
+"""Train the reader's head (index/models/reader_head.py) on a SQuAD-format dev file and write its weights.
 
-    python tools/train_reader.py                      # PIAF dev: 2-fold figures, then qa/data/reader-e5-small.npz
-    python tools/train_reader.py --folds-only         # the figures alone
+    python tools/train_reader.py               # PIAF dev: 2-fold figures, then index/models/data/reader-e5-small.npz
+    python tools/train_reader.py --folds-only  # the figures alone
 
 What it learns from: for every answerable question, the sentences the extractor ranks first
 (``--depth``, without the reader) in the passages the retriever returns from the file's whole
@@ -36,9 +36,9 @@ WEIGHTS_GRID = (0.0, 0.01, 0.02, 0.03, 0.05, 0.1)
 
 def collect(path: Path, depth: int) -> list[dict]:
     """The extractor's first ``depth`` sentences (reader off) for every answerable question."""
-    from qa.eval_command import build_assistant, eval_args
     from qa.evalsets import load_eval_set
     from qa.metrics import contains_answer
+    from ui.eval_command import build_assistant, eval_args
 
     eval_set = load_eval_set(path)
     args = eval_args(reader=False)
@@ -52,7 +52,7 @@ def collect(path: Path, depth: int) -> list[dict]:
         candidates = extractor.candidates(retrieval.question, retrieval.query_vector, retrieval.passages[:5])[:depth]
         if not candidates:
             continue
-        texts = [retriever.store.article_by_id[c.doc_id].text[c.start : c.end] for c in candidates]
+        texts = [retriever.article(c.doc_id).text[c.start : c.end] for c in candidates]
         out.append({
             "question": retrieval.question,
             "answers": list(item.answers),
@@ -71,8 +71,8 @@ def featurize(items: list[dict], config) -> None:
     from tqdm import tqdm
     from transformers import AutoModel, AutoTokenizer
 
-    from index.model import prepare_default_model
-    from qa.reader_head import layer_states
+    from index.models.prepare import prepare_default_model
+    from index.models.reader_head import layer_states
 
     model_dir = prepare_default_model()
     tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
@@ -129,7 +129,7 @@ def _batch(states: list[np.ndarray], offsets: list[np.ndarray]):
 def train(items: list[dict], config, *, epochs: int, seed: int):
     import torch
 
-    from qa.reader_head import ReaderHead
+    from index.models.reader_head import ReaderHead
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -176,8 +176,8 @@ def judge(head, items: list[dict]) -> dict[float, tuple[float, float]]:
     """Answer-hit@1 and short F1 for each relevance weight of :data:`WEIGHTS_GRID`."""
     import torch
 
+    from index.models.reader import best_span
     from qa.metrics import f1_score
-    from qa.reader import best_span
 
     sums = {w: [0.0, 0.0] for w in WEIGHTS_GRID}
     with torch.no_grad():
@@ -194,8 +194,8 @@ def judge(head, items: list[dict]) -> dict[float, tuple[float, float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from qa.reader import WEIGHTS_FILE
-    from qa.reader_head import HeadConfig
+    from index.models.reader import WEIGHTS_FILE
+    from index.models.reader_head import HeadConfig
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared/eval/piaf-v1.1-dev.json")

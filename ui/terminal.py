@@ -1,8 +1,10 @@
-"""Terminal rendering for the CLI (rich): answers with highlighted citations, summaries, manifests."""
+"""Terminal rendering for the command line (rich): answers with highlighted citations, the summaries of
+index builds and updates, and index manifests. Called by :mod:`ui.cli` and :mod:`ui.startup` only."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.panel import Panel
@@ -10,6 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from qa.types import Answer
+
+if TYPE_CHECKING:
+    from index.manifest import FaissEntry, Manifest
 
 
 def _console() -> Console:
@@ -59,11 +64,18 @@ def print_answer(answer: Answer, *, console: Console | None = None) -> None:
         console.print(Panel(body, border_style="cyan" if c.highlight else "dim", padding=(0, 1)))
 
 
-def print_build_summary(summary) -> None:
-    console = _console()
-    table = Table(title="Index construit", show_header=False, title_justify="left")
+def print_table(title: str, rows: list[tuple[str, str]]) -> None:
+    """A two-column table, the keys in bold: the summaries and the manifest."""
+    table = Table(title=title, show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
+    for key, value in rows:
+        table.add_row(key, value)
+    _console().print(table)
+
+
+def print_build_summary(summary) -> None:
+    """What ``qa index build`` (or ``qa serve`` on a missing index) made."""
     rows = [
         ("dossier", summary.index_dir),
         ("articles", str(summary.articles)),
@@ -74,30 +86,22 @@ def print_build_summary(summary) -> None:
         ("index FAISS", summary.factory),
         ("durée", f"{summary.seconds:.1f} s ({summary.chunks_per_second:.1f} chunks/s à l’encodage)"),
     ]
-    for key, value in rows:
-        table.add_row(key, value)
-    console.print(table)
+    print_table("Index construit", rows)
 
 
-def _index_choice(idx: dict) -> str:
-    params = ", ".join(f"{k}={v}" for k, v in (idx.get("params") or {}).items())
-    auto = idx.get("auto")
-    how = (f"auto : exact jusqu’à {auto['threshold']} chunks, {auto['approximate']} au-delà" if auto
-           else f"demandé : {idx.get('requested', idx.get('factory'))}")
-    removed = idx.get("removed_in_faiss")
-    rerank = idx.get("rerank") or {}
-    rescored = (f" ; {rerank.get('candidates_per_result')} candidats par résultat (≤ {rerank.get('max_candidates')}) "
-                f"re-notés sur les vecteurs exacts" if rerank else "")
+def _index_choice(entry: FaissEntry) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in entry.params.items())
+    auto, rescoring = entry.auto, entry.rescoring
+    how = (f"auto : exact jusqu’à {auto.threshold} chunks, {auto.approximate} au-delà" if auto
+           else f"demandé : {entry.requested}")
+    rescored = (f" ; {rescoring.candidates_per_result} candidats par résultat (≤ {rescoring.max_candidates}) "
+                f"re-notés sur les vecteurs exacts" if rescoring else "")
     return (how + (f" ; {params}" if params else "") + rescored
-            + (f" ; {removed} entrées retirées filtrées" if removed else ""))
+            + (f" ; {entry.removed} entrées retirées filtrées" if entry.removed else ""))
 
 
 def print_update_summary(summary) -> None:
     """What ``qa index add`` / ``qa index remove`` changed."""
-    console = _console()
-    table = Table(title="Index mis à jour", show_header=False, title_justify="left")
-    table.add_column(style="bold")
-    table.add_column()
     rows = [
         ("dossier", summary.index_dir),
         ("ajoutés", ", ".join(summary.added) or "—"),
@@ -107,37 +111,31 @@ def print_update_summary(summary) -> None:
         ("index FAISS", summary.factory),
         ("durée", f"{summary.seconds:.1f} s"),
     ]
-    for key, value in rows:
-        table.add_row(key, value)
-    console.print(table)
+    print_table("Index mis à jour", rows)
 
 
-def print_manifest(index_dir: Path, manifest: dict) -> None:
-    console = _console()
-    table = Table(title=f"Index {index_dir}", show_header=False, title_justify="left")
-    table.add_column(style="bold")
-    table.add_column()
-    corpus, model, chunking, idx = manifest["corpus"], manifest["model"], manifest["chunking"], manifest["index"]
+def print_manifest(index_dir: Path, manifest: Manifest) -> None:
+    """What ``qa index info`` shows of an index."""
+    corpus, model, chunking, faiss = manifest.corpus, manifest.model, manifest.chunking.settings, manifest.faiss
+    backend = model.backend or "torch"
     rows = [
-        ("créé", manifest.get("created", "?")),
-        ("articles", str(corpus.get("articles"))),
-        ("chunks", str(corpus.get("chunks"))),
-        ("phrases", str(corpus.get("sentences"))),
-        ("empreinte du corpus", str(corpus.get("fingerprint", ""))[:16]),
-        ("modèle", f"{model['name']} ({model['dimension']} dimensions)"),
-        ("préfixes", ", ".join(f"{k}={v!r}" for k, v in (model.get("prompts") or {}).items()) or "aucun"),
-        ("découpage", f"{chunking.get('chunk_size')} caractères, chevauchement {chunking.get('chunk_overlap')}"
-                      + (", titre de l’article indexé avec chaque chunk" if chunking.get("titles") else "")),
-        ("index FAISS", f"{idx.get('factory')} ({idx.get('metric')}, {idx.get('ntotal')} vecteurs)"),
-        ("choix de l’index", _index_choice(idx)),
-        ("exécution du modèle", f"{model.get('backend', 'torch')} (questions : "
-                                f"{model.get('query_backend', model.get('backend', 'torch'))})"),
-        ("mis à jour", manifest.get("updated", "—")),
-        ("versions", ", ".join(f"{k} {v}" for k, v in (manifest.get("versions") or {}).items())),
+        ("créé", manifest.created),
+        ("articles", str(corpus.articles)),
+        ("chunks", str(corpus.chunks)),
+        ("phrases", str(corpus.sentences)),
+        ("empreinte du corpus", corpus.fingerprint[:16]),
+        ("modèle", f"{model.name} ({model.dimension} dimensions)"),
+        ("préfixes", ", ".join(f"{k}={v!r}" for k, v in model.prompts.items()) or "aucun"),
+        ("découpage", f"{chunking.chunk_size} caractères, chevauchement {chunking.chunk_overlap}"
+                      + (", titre de l’article indexé avec chaque chunk" if chunking.titles else "")),
+        ("index FAISS", f"{faiss.factory} ({faiss.metric}, {faiss.ntotal} vecteurs)"),
+        ("choix de l’index", _index_choice(faiss)),
+        ("index lexical", f"BM25 k1={manifest.lexical.k1}, b={manifest.lexical.b} ({manifest.lexical.analyzer})"),
+        ("exécution du modèle", f"{backend} (questions : {model.query_backend or backend})"),
+        ("mis à jour", manifest.updated or "—"),
+        ("versions", ", ".join(f"{k} {v}" for k, v in manifest.versions.items())),
     ]
-    for key, value in rows:
-        table.add_row(key, value)
-    console.print(table)
+    print_table(f"Index {index_dir}", rows)
 
 
 def _score_label(p) -> str:

@@ -4,40 +4,37 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import asdict
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from qa.evalsets import load_eval_set
+from qa.settings import DEFAULT_K, DEFAULT_RETRIEVAL, check_k
 
 
 def eval_args(**overrides) -> argparse.Namespace:
     """The options of ``qa eval`` at their defaults (``overrides`` replace some): what
     :func:`build_assistant` reads, for scripts that evaluate without the command line."""
     defaults = dict(
-        model=None, index=None, retrieval=None, fusion=None, lexical_weight=None, without_titles=False,
-        k=5, threshold=None, no_short=False, reader=None, quiet=True,
+        model=None, index=None, retrieval=DEFAULT_RETRIEVAL, fusion=None, lexical_weight=None, without_titles=False,
+        k=DEFAULT_K, threshold=None, no_short=False, reader=None, quiet=True,
     )
     return argparse.Namespace(**{**defaults, **overrides})
 
 
 def build_assistant(args: argparse.Namespace, eval_set):
     """The assistant to evaluate: over the cached index of a SQuAD file, or over ``--index``."""
+    from index import Encoder, Store
     from index.settings import default_index_dir
-    from index.store import Store
     from qa.assistant import Assistant
     from qa.evaluate import CachedQueries, prepare_index
-    from qa.extract import Extractor
     from qa.fusion import FusionSettings
-    from qa.retriever import DEFAULT_FUSION, DEFAULT_RETRIEVAL, Retriever, encoder_for_index
+    from qa.retriever import DEFAULT_FUSION, Retriever, encoder_for_index
 
     fusion = DEFAULT_FUSION
     if args.fusion or args.lexical_weight is not None:
         fusion = FusionSettings(method=args.fusion or DEFAULT_FUSION.method, lexical_weight=args.lexical_weight)
     if eval_set.kind == "squad":
-        from index.encoder import Encoder
-
         index_dir = prepare_index(
             eval_set, Encoder(args.model), titles=not args.without_titles, progress=False if args.quiet else None
         )
@@ -48,28 +45,24 @@ def build_assistant(args: argparse.Namespace, eval_set):
     cache = index_dir / f"queries-{asker.backend}.npz" if eval_set.kind == "squad" else None  # per question model
     encoder = CachedQueries(asker, cache)
     retriever = Retriever(store, encoder, retrieval=args.retrieval or DEFAULT_RETRIEVAL, fusion=fusion)
-    assistant = Assistant(retriever, k=args.k, threshold=args.threshold, reader=args.reader)
-    if args.no_short:
-        assistant.extractor = Extractor(
-            store, threshold=args.threshold, encoder=encoder, idf=retriever.lexical.term_idf, short_answers=False,
-            reader=assistant.extractor.reader,
-        )
+    assistant = Assistant(
+        retriever, k=args.k, threshold=args.threshold, reader=args.reader, short_answers=not args.no_short
+    )
     return assistant, encoder, fusion
 
 
 def run_eval_command(args: argparse.Namespace) -> int:
-    from qa.eval_render import print_report
     from qa.evaluate import fit_calibration, run_eval
+    from ui.eval_report import print_report
 
-    if not 1 <= args.k <= 20:
-        raise ValueError(f"-k must be between 1 and 20, got {args.k}")
+    check_k(args.k)  # before an index is built or loaded
     eval_set = load_eval_set(args.file).subset(args.sample, seed=args.seed)
     assistant, encoder, fusion = build_assistant(args, eval_set)
     settings = {
         "retrieval": assistant.retriever.retrieval,
         "fusion": asdict(fusion),
         "sample": args.sample,
-        "titles": bool(assistant.retriever.store.manifest["chunking"].get("titles", False)),
+        "titles": assistant.retriever.manifest.chunking.settings.titles,
         "reader": getattr(assistant.extractor.reader, "precision", None),
     }
     with Progress(
@@ -79,7 +72,6 @@ def run_eval_command(args: argparse.Namespace) -> int:
         TimeRemainingColumn(),
         disable=args.quiet,
         transient=True,
-        console=None if sys.stderr.isatty() else None,
     ) as progress:
         task = progress.add_task(f"Questions ({eval_set.path.name})", total=len(eval_set.items))
         report = run_eval(

@@ -1,12 +1,12 @@
 """The reader's learned part (torch): one small transformer block over the encoder's token states.
 
-The reader (:mod:`qa.reader`) encodes ``query: <question> passage: <sentence>`` with the
+The reader (:mod:`index.models.reader`) encodes ``query: <question> passage: <sentence>`` with the
 embedding model itself, takes the hidden states of some of its layers (:attr:`HeadConfig.layers`),
 and this head turns them into
 - a start and an end logit for every token (where the answer lies in the sentence), and
 - one relevance logit for the pair (does the sentence answer the question).
 It is trained by ``tools/train_reader.py`` and exported to ONNX together with the encoder
-layers it reads (:func:`qa.reader.ensure_reader_export`). Written with plain operators (no
+layers it reads (:mod:`index.models.reader_export`). Written with plain operators (no
 ``nn.TransformerEncoderLayer``) so that training and export run the very same code.
 
 Imported only to train or to export: answering needs ONNX Runtime alone.
