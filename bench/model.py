@@ -93,14 +93,17 @@ def main() -> None:
         from index.models.encoder import Encoder
 
         began = time.perf_counter()
-        encoder = Encoder(str(target), batch_size=args.batch_size)
+        encoder = Encoder(str(target), batch_size=args.batch_size, backend="torch")
         encoder.encode_queries(["chauffe"])
         loaded = time.perf_counter() - began
         print(f"import torch + ST    {imported:6.1f} s   (peak RSS then {rss_imported:.0f} MiB)")
         print(f"load model           {loaded:6.1f} s   (first vector included; peak RSS {peak_rss_mb():.0f} MiB)")
 
-        passages = french_passages(encoder._load().tokenizer, n=args.passages, tokens=args.tokens)
-        lengths = [len(encoder._load().tokenizer(p)["input_ids"]) for p in passages]
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(str(target))  # the one sentence-transformers loads
+        passages = french_passages(tokenizer, n=args.passages, tokens=args.tokens)
+        lengths = [len(tokenizer(p)["input_ids"]) for p in passages]
         encoder.encode_passages(passages[: args.batch_size])  # warm-up
         began = time.perf_counter()
         encoder.encode_passages(passages, progress=False)

@@ -155,7 +155,7 @@ def tensor(buf: memoryview, src: Source, name: str, shape: tuple[int, ...]):
     return out
 
 
-def state_dict(buf: memoryview, src: Source) -> dict:
+def _state_dict(buf: memoryview, src: Source) -> dict:
     """BertModel weights (fp16 numpy arrays), named as transformers expects."""
     import numpy as np
 
@@ -271,7 +271,7 @@ def write_model(weights: Path, out: Path, *, progress: bool) -> None:
         try:
             src = read_source(buf)
             say("dequantizing 4-bit weights to fp16 …")
-            sd = state_dict(buf, src)
+            sd = _state_dict(buf, src)
         finally:
             buf.release()
     save_file(sd, str(out / "model.safetensors"), metadata={"format": "pt"})

@@ -103,8 +103,8 @@ def _write_stamped(directory: Path, name: str, make: Callable[[Path], None]) -> 
 def ensure_file(directory: Path, name: str, make: Callable[[Path], None]) -> Path:
     """``directory/name``, made once by ``make(tmp)`` under the folder's lock; later calls check the stamp.
 
-    Whoever holds the lock may make other files of the folder meanwhile: ``make`` may itself
-    call :func:`ensure_made` for the files it reads.
+    ``make`` runs under the lock, so it may make the other files of the folder it reads first
+    (:func:`_ensure_locked`).
     """
     if _stamp_ok(directory, name):
         return directory / name
@@ -115,8 +115,8 @@ def ensure_file(directory: Path, name: str, make: Callable[[Path], None]) -> Pat
     return directory / name
 
 
-def ensure_made(directory: Path, name: str, make: Callable[[Path], None]) -> Path:
-    """Like :func:`ensure_file` for a caller that already holds the folder's lock (inside ``make``)."""
+def _ensure_locked(directory: Path, name: str, make: Callable[[Path], None]) -> Path:
+    """:func:`ensure_file` for a caller that holds the folder's lock already (a ``make`` of it)."""
     if not _stamp_ok(directory, name):
         _write_stamped(directory, name, make)
     return directory / name
@@ -154,7 +154,7 @@ def ensure_export(model_dir: str | os.PathLike[str], *, precision: str = "fp32",
         return ensure_file(target, FP32_FILE, export)
 
     def quantized(out: Path) -> None:
-        fp32 = ensure_made(target, FP32_FILE, export)
+        fp32 = _ensure_locked(target, FP32_FILE, export)
         say(progress, f"Quantizing the ONNX model ({precision}, once)…")
         keep = output_products(fp32, model_dir) if precision == "mixed" else ()
         quantize(fp32, out, keep_fp32=keep)
@@ -170,7 +170,7 @@ def export_fused(model_dir: Path, out: Path, export: Callable[[Path], None] | No
     raw = out.with_name(out.name + ".raw.onnx")
     try:
         (export or (lambda path: _export_fp32(model_dir, path)))(raw)
-        if not fuse(raw, out, model_dir):
+        if not _fuse(raw, out, model_dir):
             os.replace(raw, out)
     finally:
         with contextlib.suppress(OSError):
@@ -239,7 +239,7 @@ def torch_to_onnx(module, out: Path, *, outputs: dict[str, dict[int, str]]) -> N
         )
 
 
-def fuse(source: Path, out: Path, model_dir: Path) -> bool:
+def _fuse(source: Path, out: Path, model_dir: Path) -> bool:
     """ONNX Runtime's transformer fusions (Attention, SkipLayerNorm, BiasGelu…) of ``source`` into ``out``.
 
     False (``out`` not written) when the architecture is not one it knows or nothing fused.

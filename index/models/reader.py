@@ -111,7 +111,7 @@ def whole_words(sentence: str, start: int, end: int) -> tuple[int, int]:
 # --------------------------------------------------------------------------- export
 
 
-def export_name(weights: Path, precision: str) -> str:
+def _export_name(weights: Path, precision: str) -> str:
     """The file name of the reader's export: the weights' hash and the precision (a new head, a new file)."""
     return f"reader-{hashlib.sha256(weights.read_bytes()).hexdigest()[:12]}-fused-{precision}.onnx"
 
@@ -134,7 +134,7 @@ def ensure_reader_export(
         meta, tensors = load_weights(weights)
         export_reader(model_dir, meta["config"], tensors, out, precision)
 
-    return ensure_file(export_dir(model_dir), export_name(weights, precision), export)
+    return ensure_file(export_dir(model_dir), _export_name(weights, precision), export)
 
 
 # --------------------------------------------------------------------------- runtime
