@@ -26,10 +26,17 @@ class EvalItem:
     answers: tuple[str, ...]
     gold_docs: tuple[str, ...]
     quotes: tuple[str, ...] = ()
+    article: str = ""  # SQuAD: its article's title (several contexts share one)
 
     @property
     def answerable(self) -> bool:
         return bool(self.answers)
+
+    @property
+    def group(self) -> str:
+        """The article the question is about, to keep it on one side of a split: the SQuAD title, else
+        the first gold article, else (unanswerable, no evidence) the question itself."""
+        return self.article or (self.gold_docs[0] if self.gold_docs else f"question:{self.id}")
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,7 @@ def _squad(path: Path, data: dict) -> EvalSet:
                             question=str(qa["question"]),
                             answers=tuple(dict.fromkeys(answers)),
                             gold_docs=(doc_id,) if answers else (),
+                            article=title or doc_id,
                         )
                     )
     except (KeyError, TypeError) as exc:

@@ -5,7 +5,9 @@ reciprocal rank), the answer (does the extracted sentence hold a reference answe
 match and token F1 of the short answer — the sentence itself when there is no short answer —
 against the best reference) and abstention (unanswerable questions, and with
 ``removal=True`` every answerable question asked again with its context left out of the
-index). Abstained answers count as misses.
+index). Abstained answers count as misses. How well the confidences are calibrated: a
+reliability table and the expected calibration error (:func:`calibration_outcomes` says which
+answers count and when one is right).
 
 SQuAD files are indexed whole (every context one article), once: the index is cached under
 ``<QA_HOME>/eval-cache/`` by the file's hash and the build settings, with the query vectors.
@@ -22,7 +24,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.calibration import TradeOffRow, trade_off
+from qa.calibration import (
+    OutOfFoldCalibration,
+    ReliabilityBin,
+    TradeOffRow,
+    expected_calibration_error,
+    reliability_table,
+    trade_off,
+)
 from qa.evalsets import EvalItem, EvalSet
 from qa.metrics import contains_answer, exact_match, f1_score, reciprocal_rank
 
@@ -54,6 +63,7 @@ class QuestionResult:
     em: float
     f1: float
     references: tuple[str, ...] = ()
+    group: str = ""  # its article (EvalItem.group): the unit of out-of-fold splits
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class EvalReport:
     metrics: dict[str, float]
     trade_off: tuple[TradeOffRow, ...]
     results: tuple[QuestionResult, ...] = field(repr=False)
+    reliability: tuple[ReliabilityBin, ...] = ()  # of the answers' confidences (calibration_outcomes)
+    ece: float | None = None  # their expected calibration error; None when no answer was produced
 
     def to_dict(self, *, with_results: bool = False) -> dict:
         out = {
@@ -72,6 +84,9 @@ class EvalReport:
             "settings": self.settings,
             "metrics": {k: round(v, 4) if isinstance(v, float) else v for k, v in self.metrics.items()},
             "trade_off": [asdict(r) for r in self.trade_off],
+            "reliability": [{k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(b).items()}
+                            for b in self.reliability],
+            "ece": None if self.ece is None else round(self.ece, 4),
         }
         if with_results:
             out["results"] = [asdict(r) for r in self.results]
@@ -205,6 +220,7 @@ def evaluate_item(assistant: Assistant, item: EvalItem, *, k: int, removed: bool
         em=em,
         f1=f1,
         references=item.answers,
+        group=item.group,
     )
 
 
@@ -230,6 +246,17 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, float]:
     return out
 
 
+def calibration_outcomes(results: Sequence[QuestionResult]) -> tuple[list[float], list[bool]]:
+    """The (confidence, right) pairs a calibration is judged on. The confidence means « the probability
+    that the answer shown is right », so every question for which the assistant produced an answer
+    sentence counts, abstained or not (the would-be answer; the threshold is a separate choice), with
+    right = the sentence holds a reference answer (``hit``): an answer to an unanswerable question,
+    including an answerable one asked with its context removed, is always wrong. Questions without
+    any answer sentence (no candidate at all) have no confidence to judge and are left out."""
+    kept = [r for r in results if r.answer is not None]
+    return [r.confidence for r in kept], [bool(r.answerable and r.hit) for r in kept]
+
+
 def run_eval(
     eval_set: EvalSet,
     assistant: Assistant,
@@ -250,12 +277,15 @@ def run_eval(
     ans = [(r.confidence, r.hit) for r in results if r.answerable]
     una = [r.confidence for r in results if not r.answerable]
     rows = tuple(trade_off(ans, una, TRADE_OFF_THRESHOLDS)) if una else ()
+    confidences, correct = calibration_outcomes(results)
     return EvalReport(
         name=eval_set.path.name,
         settings={**(settings or {}), "k": k, "removal": removal, "threshold": assistant.extractor.threshold},
         metrics=summarize(results),
         trade_off=rows,
         results=tuple(results),
+        reliability=reliability_table(confidences, correct),
+        ece=expected_calibration_error(confidences, correct) if confidences else None,
     )
 
 
@@ -272,3 +302,32 @@ def fit_calibration(report: EvalReport, *, max_answerable_abstained: float = 0.0
     una = [fitted.confidence(r.score) if np.isfinite(r.score) else 0.0 for r in report.results if not r.answerable]
     threshold = pick_threshold(ans, una, max_answerable_abstained=max_answerable_abstained)
     return {"center": center, "slope": slope, "threshold": threshold}
+
+
+def calibration_out_of_fold(
+    report: EvalReport, *, folds: int = 2, max_answerable_abstained: float = 0.05
+) -> OutOfFoldCalibration:
+    """Platt against isotonic on a run (best with ``removal``): each fitted on the questions of some
+    articles (``QuestionResult.group``) and its ECE measured on the others', ``folds`` ways; both then
+    fitted on all, with the threshold :func:`fit_calibration` would pick."""
+    from dataclasses import replace
+
+    from qa.calibration import fit_calibration_out_of_fold, pick_threshold
+
+    kept = [r for r in report.results if r.answer is not None and np.isfinite(r.score)]
+    compared = fit_calibration_out_of_fold(
+        [r.score for r in kept],
+        [bool(r.answerable and r.hit) for r in kept],
+        [r.group or r.id for r in kept],
+        folds=folds,
+    )
+
+    def threshold(calibration) -> float:
+        ans = [calibration.confidence(r.score) if np.isfinite(r.score) else 0.0 for r in report.results if r.answerable]
+        return pick_threshold(ans, [], max_answerable_abstained=max_answerable_abstained)
+
+    return replace(
+        compared,
+        platt=replace(compared.platt, threshold=threshold(compared.platt)),
+        isotonic=replace(compared.isotonic, threshold=threshold(compared.isotonic)),
+    )

@@ -66,6 +66,19 @@ def test_the_news_questions_load_as_json_lines():
     assert all(i.gold_docs and i.quotes for i in es.items if i.answerable)
 
 
+@pytest.mark.parametrize("name", ["news-questions.jsonl", "news-reading.jsonl"])
+def test_every_news_evidence_quote_is_verbatim_in_its_article(name):
+    from index.article import load_corpus
+
+    texts = {a.doc_id: a.text for a in load_corpus(ROOT / "corpus")}
+    rows = [json.loads(line) for line in (ROOT / "eval" / name).read_text("utf-8").splitlines()]
+    assert len({r["id"] for r in rows}) == len(rows)
+    for row in rows:
+        assert bool(row["answers"]) == bool(row["evidence"]), row["id"]
+        for e in row["evidence"]:
+            assert e["quote"] in texts[e["doc"]], (row["id"], e["quote"])
+
+
 def test_a_sample_is_fixed_by_its_seed(tmp_path):
     es = load_eval_set(ROOT / "eval" / "news-questions.jsonl")
     assert es.subset(10, seed=3).items == es.subset(10, seed=3).items

@@ -52,8 +52,8 @@ def build_assistant(args: argparse.Namespace, eval_set):
 
 
 def run_eval_command(args: argparse.Namespace) -> int:
-    from qa.evaluate import fit_calibration, run_eval
-    from ui.eval_report import print_report
+    from qa.evaluate import calibration_out_of_fold, fit_calibration, run_eval
+    from ui.eval_report import print_out_of_fold, print_report
 
     check_k(args.k)  # before an index is built or loaded
     eval_set = load_eval_set(args.file).subset(args.sample, seed=args.seed)
@@ -88,13 +88,27 @@ def run_eval_command(args: argparse.Namespace) -> int:
             for r in report.failures():
                 fh.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
     fitted = fit_calibration(report) if args.fit_calibration else None
+    compared, not_compared = None, None
+    if args.fit_calibration:
+        try:
+            compared = calibration_out_of_fold(report, folds=2)
+        except ValueError as exc:  # too few articles, or a fold of only right (or only wrong) answers
+            not_compared = str(exc)
     if args.json:
         out = report.to_dict()
         if fitted:
             out["fitted_calibration"] = fitted
+        if compared:
+            out["calibration_out_of_fold"] = compared.to_dict()
+        elif not_compared:
+            out["calibration_out_of_fold"] = {"error": not_compared}
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print_report(report)
         if fitted:
             print("fitted calibration: " + ", ".join(f"{k}={v:.4f}" for k, v in fitted.items()))
+        if compared:
+            print_out_of_fold(compared)
+        elif not_compared:
+            print(f"Platt and isotonic not compared out of fold: {not_compared}")
     return 0

@@ -1,10 +1,12 @@
-"""Terminal rendering of ``qa eval`` reports (rich tables): the metrics and the abstention trade-off."""
+"""Terminal rendering of ``qa eval`` reports (rich tables): the metrics, the abstention trade-off, the
+reliability of the confidences (and with ``--fit-calibration`` Platt against isotonic out of fold)."""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
 
+from qa.calibration import OutOfFoldCalibration
 from qa.evaluate import EvalReport
 
 ROWS = (
@@ -45,3 +47,48 @@ def print_report(report: EvalReport, *, console: Console | None = None) -> None:
                 f"{row.threshold:.2f}", f"{row.answered:.3f}", f"{row.hit:.3f}", f"{row.abstained_unanswerable:.3f}"
             )
         console.print(trade)
+    print_reliability(report, console=console)
+
+
+def print_reliability(report: EvalReport, *, console: Console | None = None) -> None:
+    """Confidence bins → how many answers, their mean confidence, the share right; then the ECE."""
+    if not report.reliability:
+        return
+    console = console or Console(highlight=False)
+    table = Table(
+        title="Reliability of the confidences (answer sentences, abstained or not)",
+        title_justify="left",
+    )
+    for name in ("confidence", "answers", "mean confidence", "observed accuracy", "gap"):
+        table.add_column(name, justify="right")
+    for b in report.reliability:
+        table.add_row(
+            f"{b.low:.1f}–{b.high:.1f}",
+            str(b.count),
+            f"{b.mean_confidence:.3f}",
+            f"{b.accuracy:.3f}",
+            f"{b.accuracy - b.mean_confidence:+.3f}",
+        )
+    console.print(table)
+    console.print(f"expected calibration error (ECE, count-weighted over the bins): {report.ece:.4f}")
+
+
+def print_out_of_fold(compared: OutOfFoldCalibration, *, console: Console | None = None) -> None:
+    """Held-out ECE of Platt and isotonic (folds by article), and the one chosen."""
+    console = console or Console(highlight=False)
+    table = Table(
+        title=f"Calibration method, ECE held out ({compared.folds} folds by article)", title_justify="left"
+    )
+    for name in ("method", "held-out ECE", "fitted on all"):
+        table.add_column(name, justify="right" if name != "method" else "left")
+    platt, isotonic = compared.platt, compared.isotonic
+    table.add_row(
+        "platt",
+        f"{compared.platt_ece:.4f}",
+        f"center={platt.center:.4f}, slope={platt.slope:.2f}, threshold={platt.threshold:.3f}",
+    )
+    table.add_row(
+        "isotonic", f"{compared.isotonic_ece:.4f}", f"{len(isotonic.x)} points, threshold={isotonic.threshold:.3f}"
+    )
+    console.print(table)
+    console.print(f"lower held-out ECE: {compared.best_method}")
