@@ -15,6 +15,7 @@ instead; one with product-quantized codes gets the exact re-scoring too.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -206,3 +207,40 @@ def _factory_of(index) -> str:
     if isinstance(inner, faiss.IndexIVFFlat):
         return f"IVF{inner.nlist},Flat"
     return type(inner).__name__
+
+
+def live_selector(keys: np.ndarray, size: int):
+    """A FAISS id selector (bitmap) that lets only ``keys`` through."""
+    import faiss
+
+    bits = np.zeros(size, dtype=bool)
+    bits[keys] = True
+    bitmap = np.packbits(bits, bitorder="little")
+    selector = faiss.IDSelectorBitmap(size, faiss.swig_ptr(bitmap))
+    selector.bitmap_array = bitmap  # keep the bytes alive as long as the selector
+    return selector
+
+
+def search_parameters(index, selector):
+    """Per-search parameters carrying ``selector`` and the index's own search settings, or None."""
+    if selector is None:
+        return None
+    import faiss
+
+    inner = faiss.downcast_index(index)
+    if isinstance(inner, faiss.IndexHNSW):
+        return faiss.SearchParametersHNSW(sel=selector, efSearch=inner.hnsw.efSearch)
+    if isinstance(inner, faiss.IndexIVF):
+        return faiss.SearchParametersIVF(sel=selector, nprobe=inner.nprobe)
+    return faiss.SearchParameters(sel=selector)
+
+
+def apply_search_params(index, params: Mapping[str, int]) -> None:
+    """Search settings recorded in the manifest (``efSearch`` for HNSW, ``nprobe`` for IVF)."""
+    import faiss
+
+    inner = faiss.downcast_index(index)
+    if "efSearch" in params and isinstance(inner, faiss.IndexHNSW):
+        inner.hnsw.efSearch = int(params["efSearch"])
+    if "nprobe" in params and isinstance(inner, faiss.IndexIVF):
+        inner.nprobe = int(params["nprobe"])

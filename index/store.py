@@ -44,7 +44,15 @@ from index.article import Article
 from index.article_file import ArticleFile, ArticlesById
 from index.chunking import Chunk
 from index.errors import REBUILD_HINT, IndexError_, IndexLoadError
-from index.faiss_index import RESCORING_VECTORS, needs_rerank, rerank_candidates, rescore
+from index.faiss_index import (
+    RESCORING_VECTORS,
+    apply_search_params,
+    live_selector,
+    needs_rerank,
+    rerank_candidates,
+    rescore,
+    search_parameters,
+)
 from index.manifest import Manifest
 from index.rows import RowFile
 
@@ -119,8 +127,8 @@ class Store:
             self._row_of_key = np.full(size, -1, dtype=np.int64)
             self._row_of_key[chunk_keys] = np.arange(len(chunk_keys))
             if int(faiss_index.ntotal) != len(chunk_keys):  # removed chunks' vectors are still in FAISS
-                self._live = _selector(chunk_keys, size)
-        self._search_params = _search_params(faiss_index, self._live)
+                self._live = live_selector(chunk_keys, size)
+        self._search_params = search_parameters(faiss_index, self._live)
         # sentence rows of article i are sentences[sentence_bounds[i]:sentence_bounds[i + 1]]
         self.sentence_bounds = (
             np.searchsorted(sentences[:, 0], np.arange(len(articles) + 1))
@@ -346,7 +354,7 @@ class Store:
                 lexical = LexicalIndex.load(path, mmap=mmap)
             chunk_keys = np.load(path / CHUNK_KEYS) if CHUNK_KEYS in manifest.files else None
             key_vectors = np.load(path / CHUNK_VECTORS, mmap_mode=mode) if CHUNK_VECTORS in manifest.files else None
-            _apply_params(faiss_index, manifest.faiss.params)
+            apply_search_params(faiss_index, manifest.faiss.params)
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise IndexLoadError(f"{path}: the index is corrupt ({exc}); {REBUILD_HINT}") from exc
         keys_ok = (
@@ -379,43 +387,6 @@ class Store:
 
 def _max_key(keys: np.ndarray) -> int:
     return int(keys.max()) if len(keys) else -1
-
-
-def _selector(keys: np.ndarray, size: int):
-    """A FAISS id selector (bitmap) that lets only ``keys`` through."""
-    import faiss
-
-    bits = np.zeros(size, dtype=bool)
-    bits[keys] = True
-    bitmap = np.packbits(bits, bitorder="little")
-    selector = faiss.IDSelectorBitmap(size, faiss.swig_ptr(bitmap))
-    selector.bitmap_array = bitmap  # keep the bytes alive as long as the selector
-    return selector
-
-
-def _search_params(index, selector):
-    """Per-search parameters carrying ``selector`` and the index's own search settings, or None."""
-    if selector is None:
-        return None
-    import faiss
-
-    inner = faiss.downcast_index(index)
-    if isinstance(inner, faiss.IndexHNSW):
-        return faiss.SearchParametersHNSW(sel=selector, efSearch=inner.hnsw.efSearch)
-    if isinstance(inner, faiss.IndexIVF):
-        return faiss.SearchParametersIVF(sel=selector, nprobe=inner.nprobe)
-    return faiss.SearchParameters(sel=selector)
-
-
-def _apply_params(index, params: Mapping[str, int]) -> None:
-    """Search settings recorded in the manifest (``efSearch`` for HNSW, ``nprobe`` for IVF)."""
-    import faiss
-
-    inner = faiss.downcast_index(index)
-    if "efSearch" in params and isinstance(inner, faiss.IndexHNSW):
-        inner.hnsw.efSearch = int(params["efSearch"])
-    if "nprobe" in params and isinstance(inner, faiss.IndexIVF):
-        inner.nprobe = int(params["nprobe"])
 
 
 def swap_in(new_dir: Path, target: Path) -> None:
