@@ -24,31 +24,13 @@ import re
 from dataclasses import dataclass
 
 from index.french import analyze, fold
+from qa.patterns import DATE as _DATE
+from qa.patterns import NAME as _NAME
+from qa.patterns import NUMBER as _NUMBER
+from qa.patterns import WORDS_NUMBER as _WORDS_NUMBER
 
 KINDS = ("date", "number", "place", "person", "thing")
 
-_MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
-_DATE = re.compile(
-    rf"\b(?:(?:1er|\d{{1,2}})\s+(?:{_MONTHS})(?:\s+\d{{3,4}})?|(?:{_MONTHS})\s+\d{{3,4}}"
-    r"|(?:[IVXLC]+e|\d{1,2}e)\s+siècle|(?:en\s+)?\d{3,4}(?:\s*[-–]\s*\d{2,4})?|années\s+\d{2,4})\b",
-    re.IGNORECASE,
-)
-_NUMBER = re.compile(
-    r"(?<![\w,.])(?:plus\s+de\s+|moins\s+de\s+|près\s+de\s+|environ\s+)?\d+(?:[\s\u00a0\u202f.,]\d+)*"
-    r"(?:\s*(?:%|°C?|€|\$|km²?|m²?|kg|cm|mm|m|h|min|ans?|mois|jours?|heures?|millions?|milliards?|mille|"
-    r"pour\s?cent|(?!(?:et|à|de|des|du|en|le|la|les|au|aux|sur|par|pour)\b)[a-zà-ÿ]{3,}(?:\s+d['’][a-zà-ÿ]+|\s+de\s+(?!(?:la|le|les)\b)(?-i:[a-zà-ÿ]+))?)(?![\wà-ÿ]))?",
-    re.IGNORECASE,
-)
-_WORDS_NUMBER = re.compile(
-    r"\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|quinze|vingt|trente|quarante|"
-    r"cinquante|soixante|cent|cents|mille)\b(?:[\s-]+(?:et\s+)?(?:un|une|deux|trois|quatre|cinq|six|sept|huit|"
-    r"neuf|dix|vingt|cent|cents|mille))*\s+[a-zà-ÿ]{3,}",
-    re.IGNORECASE,
-)
-_UPPER = r"[A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ]"
-_NAME = re.compile(
-    rf"{_UPPER}[\w’'-]*(?:(?:\s+(?:de|du|des|d['’]|von|van|der|la|le|di|da|del|ben|ibn|bin|et)\s*|\s+){_UPPER}[\w’'-]*)*"
-)
 _PLACE = re.compile(rf"\b(?:à|en|au|aux|dans|vers|depuis|près\s+de|de)\s+(?:la\s+|le\s+|l['’])?({_NAME.pattern})")
 
 
