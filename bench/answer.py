@@ -6,9 +6,11 @@ The index of the news corpus is built with the default settings into a temporary
 Warm: one Assistant (model loaded once), 200 questions asked one at a time: the 41 news
 questions, their accent-free variants, and 118 PIAF dev questions (seeded; mostly without
 an answer in these articles, which exercises the abstention path), after 5 warm-up
-questions. Printed: p50/p95 of ``Assistant.ask`` (retrieve + extract), the same with the
-reader (``--reader``), and of retrieval alone in the dense and the hybrid modes. Cold start: wall time from launching
-``qa serve`` on that index to the first answer over its HTTP API (``/ask``).
+questions. Printed: p50/p95 of ``Assistant.ask`` with the default settings (the reader on: spaCy's
+analysis of the first sentences, cached by sentence as a server keeps it, and the same with the cache
+emptied before every question), on the fast path (``--no-reader``), with the reader's head
+(``--reader-head``), and of retrieval alone in the dense and the hybrid modes. Cold start: wall time from
+launching ``qa serve`` on that index to the first answer over its HTTP API (``/ask``).
 """
 
 from __future__ import annotations
@@ -83,7 +85,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-start measurement")
-    parser.add_argument("--no-reader", action="store_true", help="skip the answers with the reader (--reader)")
+    parser.add_argument("--no-head", action="store_true", help="skip the answers with the reader's head")
     args = parser.parse_args()
     print(f"bench/answer.py   {load_line()}")
     encoder = Encoder()
@@ -93,26 +95,39 @@ def main() -> None:
         summary = build_index(args.corpus, index_dir, encoder=encoder, progress=False)
         store = Store.load(index_dir)
         queries = encoder_for_index(store)  # as `qa serve` does: the index's query backend
-        assistant = Assistant(Retriever(store, queries), reader=False)
+        from qa.reading.sentence import clear_cache
+
+        assistant = Assistant(Retriever(store, queries))
+        fast = Assistant(Retriever(store, queries), reader=False)
         dense = Retriever(store, queries, retrieval="dense")
         hybrid = Retriever(store, queries, retrieval="hybrid")
         for q in questions[:5]:
             assistant.ask(q)
+            fast.ask(q)
         answer_ms = time_calls(assistant.ask, questions)
+
+        def uncached(q: str):
+            clear_cache()
+            return assistant.ask(q)
+
+        uncached_ms = time_calls(uncached, questions)
+        fast_ms = time_calls(fast.ask, questions)
         dense_ms = time_calls(lambda q: dense.search(q, k=5), questions)
         hybrid_ms = time_calls(lambda q: hybrid.search(q, k=5), questions)
         print(f"news corpus: {summary.articles} articles, {summary.chunks} chunks; backend {encoder.backend} "
               f"(queries {queries.backend}); "
               f"{len(questions)} questions   {load_line()}")
-        print(f"answer (retrieve+extract, {assistant.retriever.retrieval})  {percentiles(answer_ms)}")
+        print(f"answer (default: {assistant.retriever.retrieval}, reader) {percentiles(answer_ms)}")
+        print(f"answer, sentence cache emptied       {percentiles(uncached_ms)}")
+        print(f"answer, fast path (--no-reader)      {percentiles(fast_ms)}")
         print(f"retrieval dense (k=5)                {percentiles(dense_ms)}")
         print(f"retrieval hybrid (k=5)               {percentiles(hybrid_ms)}")
-        if not args.no_reader:
-            reading = Assistant(Retriever(store, queries), reader=True)
+        if not args.no_head:
+            head = Assistant(Retriever(store, queries), reader_head=True)
             for q in questions[:5]:
-                reading.ask(q)
-            reader_ms = time_calls(reading.ask, questions)
-            print(f"answer with the reader ({reading.extractor.reader.precision})   {percentiles(reader_ms)}")
+                head.ask(q)
+            head_ms = time_calls(head.ask, questions)
+            print(f"answer with the head ({head.extractor.reader.precision})     {percentiles(head_ms)}")
         print(f"peak RSS                             {peak_rss_mb():7.0f} MiB")
         if not args.no_cold:
             up, first = cold_start(index_dir, questions[0])

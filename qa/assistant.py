@@ -10,6 +10,7 @@ from qa.extract import Candidate, Extractor
 from qa.followup import asks_for_another, rewrite
 from qa.fusion import FusionSettings
 from qa.question import clean_question
+from qa.reader import head_requested, reader_requested
 from qa.retriever import DEFAULT_FUSION, Retrieval, Retriever
 from qa.settings import DEFAULT_K, DEFAULT_RETRIEVAL, check_k
 from qa.types import NO_ANSWER_MESSAGE, Answer, AnswerSpan, Citation, Passage
@@ -35,13 +36,17 @@ class Assistant:
         threshold: float | None = None,
         reader: bool | None = None,
         short_answers: bool = True,
+        reader_head: bool | None = None,
     ) -> None:
         """``k``: passages retrieved and cited (1 to :data:`qa.settings.MAX_K`).
         ``threshold``: the confidence (0–1) below which to abstain; None for the calibrated default.
-        ``reader``: read the first sentences with the question (:mod:`qa.reader`; the index's model must
-        be the default one): sharper answers and short answers, at ~35 ms a sentence on two cores.
-        None: as ``$QA_READER`` says (off when unset).
-        ``short_answers``: False gives the sentence alone, never a short answer within it."""
+        ``reader``: analyse the first sentences with the question (:mod:`qa.reading`: the type of the
+        answer, who does what), re-rank them, give the typed short answer and take the confidence of
+        :mod:`qa.ranking`; None: as ``$QA_READER`` says (on unless it says 0); False is the fast path.
+        ``short_answers``: False gives the sentence alone, never a short answer within it.
+        ``reader_head``: also read them with the reader's learned head (:mod:`index.models.reader`; the
+        index's model must be the default one), at a cost per sentence (bench/README.md); None: as
+        ``$QA_READER_HEAD`` says (off when unset)."""
         self.retriever = retriever
         self.k = check_k(k)
         self.extractor = Extractor(
@@ -50,7 +55,8 @@ class Assistant:
             encoder=retriever.encoder,
             idf=retriever.lexical.term_idf,
             short_answers=short_answers,
-            reader=load_reader(retriever.encoder) if _wants_reader(reader) else None,
+            reader=load_reader(retriever.encoder) if head_requested(reader_head) else None,
+            reading=load_reading() if reader_requested(reader) else None,
         )
 
     @classmethod
@@ -65,10 +71,12 @@ class Assistant:
         fusion: FusionSettings = DEFAULT_FUSION,
         reader: bool | None = None,
         short_answers: bool = True,
+        reader_head: bool | None = None,
     ) -> Assistant:
         """The assistant over ``index_dir`` (default ``$QA_INDEX`` or ``.qa/index``), with its model."""
         retriever = Retriever.load(index_dir, model=model, retrieval=retrieval, fusion=fusion)
-        return cls(retriever, k=k, threshold=threshold, reader=reader, short_answers=short_answers)
+        return cls(retriever, k=k, threshold=threshold, reader=reader, short_answers=short_answers,
+                   reader_head=reader_head)
 
     @property
     def article_count(self) -> int:
@@ -187,12 +195,6 @@ def _within(candidate: Candidate, spans: Sequence[tuple[str, int, int]]) -> bool
     return any(candidate.doc_id == d and candidate.start < e and s < candidate.end for d, s, e in spans)
 
 
-def _wants_reader(reader: bool | None) -> bool:
-    from qa.reader import reader_requested
-
-    return reader_requested() if reader is None else bool(reader)
-
-
 def load_reader(encoder) -> Reader | None:
     """The reader for the encoder's model, or None (another model, or it cannot be exported here:
     the extractor then answers alone, with a warning)."""
@@ -205,3 +207,10 @@ def load_reader(encoder) -> Reader | None:
 
         warnings.warn(f"answering without the reader: {exc}", RuntimeWarning, stacklevel=2)
         return None
+
+
+def load_reading():
+    """The reading model shipped with the package (:mod:`qa.ranking`)."""
+    from qa.ranking import load_model
+
+    return load_model()

@@ -26,8 +26,8 @@ as supporting evidence.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,6 +39,7 @@ from qa.types import AnswerSpan, Passage
 
 if TYPE_CHECKING:
     from index.models.reader import Reader
+    from qa.ranking import ReadingModel
 
 _SUPPORT_SIMILARITY = 0.95
 _COVERAGE_CAP = 0.01  # the verb cannot make up for more than this
@@ -50,6 +51,8 @@ _QUI_VERB = re.compile(
     re.IGNORECASE,
 )
 _PAIR_GAIN = 0.25  # a neighbour must add this much of the question's term weight to be joined
+# qa.reading's entity types as qa.short's kinds
+_KINDS = {"PERSON": "person", "ORG": "person", "PLACE": "place", "DATE": "date", "DURATION": "date", "NUMBER": "number"}
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,12 @@ class Candidate:
     extractor_score: float | None = None  # the score before the reader's relevance was added
     answer_start: int | None = None  # the reader's answer span, article offsets
     answer_end: int | None = None
+    ranking: float | None = None  # the reading ranker's logit (None: not read)
+    reading: Mapping[str, float] | None = field(default=None, repr=False)  # qa.reading.features
+    typed_start: int | None = None  # the typed short answer (qa.reading.answer), article offsets
+    typed_end: int | None = None
+    typed_kind: str | None = None
+    previous_start: int | None = None  # the typed answer is in the sentence before, which starts here
 
 
 class Extractor:
@@ -104,11 +113,17 @@ class Extractor:
         idf: Callable[[set[str]], dict[str, float]] | None = None,
         short_answers: bool = True,
         reader: Reader | None = None,
+        reading: ReadingModel | None = None,
     ) -> None:
-        """``reader``: reads the first sentences with the question (:mod:`qa.reader`); None: scores alone.
-        ``calibration``: of the answer's score (:meth:`span`); None for the one fitted on PIAF dev."""
+        """``reader``: the neural reader's head reads the first sentences with the question
+        (:mod:`index.models.reader`); None: scores alone. ``reading``: the first sentences are analysed
+        (:mod:`qa.reading`), re-ranked and given a typed short answer, and the confidence is the reading
+        model's (:mod:`qa.ranking`); None: the extractor's order and ``calibration``. ``calibration``: of
+        the answer's score without reading; None for the one fitted on PIAF dev. ``threshold``: None for the
+        reading model's, or the calibration's."""
         calibration = DEFAULT_CALIBRATION if calibration is None else calibration
-        threshold = calibration.threshold if threshold is None else threshold
+        if threshold is None:
+            threshold = reading.threshold if reading is not None else calibration.threshold
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold is a confidence and must be between 0 and 1, got {threshold}")
         self.store = store
@@ -119,6 +134,7 @@ class Extractor:
         self.idf = idf
         self.short_answers = short_answers
         self.reader = reader
+        self.reading = reading
 
     def _overlaps(self, terms: set[str], rows: list[int], idf) -> dict[int, tuple[float, set[str]]]:
         """Per sentence row: the IDF-weighted share of ``terms`` the sentence holds, and those terms."""
@@ -169,7 +185,43 @@ class Extractor:
             )
             out.append(Candidate(row, doc_id, sentence.start, sentence.end, score, sim, lex, rank, cov, ctx, psim))
         out.sort(key=lambda c: (-c.score, c.row))
-        return self._read(question, out) if self.reader is not None else out
+        if self.reader is not None:
+            out = self._read(question, out)
+        return self._read_closely(question, out) if self.reading is not None else out
+
+    def _read_closely(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
+        """The first sentences analysed (:mod:`qa.reading`) and re-ordered by the reading ranker, each with
+        its reading features and typed short answer (a pronoun's antecedent may be in the sentence before)."""
+        from qa.ranking import ranker_rows
+        from qa.reading import analyze_question, analyze_sentences, reading_features, typed_answer
+
+        top = ranked[: self.reading.depth]
+        if not top:
+            return ranked
+        analysis = analyze_question(question)
+        previous = [next((r for r in self.store.neighbours(c.row) if r == c.row - 1), None) for c in top]
+        sentences = analyze_sentences(
+            [self.store.sentence(c.row).text for c in top],
+            previous=[None if r is None else self.store.sentence(r).text for r in previous],
+        )
+        readings = [reading_features(analysis, s) for s in sentences]
+        plain = [c if c.extractor_score is None else replace(c, score=c.extractor_score) for c in top]
+        logits = self.reading.ranker.logits(ranker_rows(plain, readings)).tolist()
+        read = []
+        for c, sentence, reading, logit, before in zip(top, sentences, readings, logits, previous):
+            typed = typed_answer(analysis, sentence)
+            where = None if typed is None else (c.start if not typed.from_previous else None)
+            if typed is not None and typed.from_previous and before is not None:
+                where = self.store.sentence(before).start
+            read.append(replace(
+                c, ranking=logit, reading=reading,
+                typed_start=None if where is None else where + typed.start,
+                typed_end=None if where is None else where + typed.end,
+                typed_kind=None if where is None else typed.type,
+                previous_start=where if typed is not None and typed.from_previous and where is not None else None,
+            ))
+        read.sort(key=lambda c: (-c.ranking, c.row))
+        return read + ranked[len(top) :]
 
     def _read(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
         """The reader's relevance added to the first sentences' scores (they stay first), and its spans."""
@@ -240,14 +292,27 @@ class Extractor:
         if not candidates:
             return None
         top = candidates[0]
-        evidence = max(c.score if c.extractor_score is None else c.extractor_score for c in candidates)
         article = self.store.article(top.doc_id)
         start, end = self.extent(question, top)
+        if top.reading is not None:
+            from qa.ranking import confidence_row
+
+            evidence = top.score if top.extractor_score is None else top.extractor_score
+            confidence = float(self.reading.confidence.probabilities(confidence_row(evidence, top.reading))[0])
+            if top.previous_start is not None:  # the answer names who « il » is in the sentence before: show both
+                start = min(start, top.previous_start)
+        else:
+            evidence = max(c.score if c.extractor_score is None else c.extractor_score for c in candidates)
+            confidence = self.calibration.confidence(evidence)
         short = None
-        if self.short_answers:  # the patterns' pick, else the reader's span (measured: bench/README.md)
+        if self.short_answers:  # the typed answer, else the patterns' pick, else the reader's span (bench/README.md)
             from qa.short import ShortAnswer, question_kind, short_answer
 
-            short = short_answer(question, article.text, start, end)
+            if top.typed_start is not None and top.typed_end > top.typed_start:
+                a, b = top.typed_start, top.typed_end
+                short = ShortAnswer(article.text[a:b], a, b, kind=_KINDS.get(top.typed_kind, "thing"))
+            elif not (top.reading or {}).get("type_absent"):  # no name, date or number of the type asked: none
+                short = short_answer(question, article.text, start, end)
             if short is None and top.answer_start is not None and top.answer_end > top.answer_start:
                 a, b = top.answer_start, top.answer_end
                 short = ShortAnswer(article.text[a:b], a, b, kind=question_kind(question) or "thing")
@@ -257,7 +322,7 @@ class Extractor:
             start=start,
             end=end,
             score=evidence,
-            confidence=self.calibration.confidence(evidence),
+            confidence=confidence,
             short=short.text if short else None,
             short_start=short.start if short else None,
             short_end=short.end if short else None,

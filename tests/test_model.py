@@ -272,7 +272,7 @@ def test_one_command_prepares_every_model_file(monkeypatch, capsys):
     everything there it only checks stamps. Here with torch and no reader: nothing to export."""
     from index.models.__main__ import main
 
-    monkeypatch.setenv("QA_READER", "0")
+    monkeypatch.setenv("QA_READER_HEAD", "0")
     assert main(["--backend", "torch"]) == 0
     assert capsys.readouterr().out.split() == [prepare_default_model(progress=False).as_posix()]
     assert main(["--backend", "tensorrt", "--quiet"]) == 1

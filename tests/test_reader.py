@@ -77,15 +77,16 @@ def test_the_shipped_weights_say_what_they_were_trained_on():
     assert "proj.weight" in tensors
 
 
-def test_the_reader_is_off_unless_the_environment_asks_for_it(monkeypatch):
-    from qa.reader import reader_requested
+def test_the_reader_is_on_and_its_head_off_unless_the_environment_says_otherwise(monkeypatch):
+    from qa.reader import head_requested, reader_requested
 
     monkeypatch.delenv("QA_READER", raising=False)
-    assert not reader_requested()
-    monkeypatch.setenv("QA_READER", "1")
-    assert reader_requested()
+    monkeypatch.delenv("QA_READER_HEAD", raising=False)
+    assert reader_requested() and not head_requested()
     monkeypatch.setenv("QA_READER", "off")
-    assert not reader_requested(default=True)
+    monkeypatch.setenv("QA_READER_HEAD", "1")
+    assert not reader_requested() and head_requested()
+    assert reader_requested(True) and not head_requested(False)  # an explicit choice wins
 
 
 def test_an_unknown_precision_is_refused_by_name(monkeypatch):
@@ -239,18 +240,18 @@ def test_the_exported_graph_agrees_with_the_torch_head(reader, prepared_model):
 
 
 @pytest.mark.slow
-def test_the_assistant_reads_only_when_asked(news_index, encoder, monkeypatch):
+def test_the_assistant_reads_with_the_head_only_when_asked(news_index, encoder, monkeypatch):
     from index.store import Store
     from qa.assistant import Assistant
     from qa.retriever import Retriever
 
     retriever = Retriever(Store.load(news_index), encoder)
-    monkeypatch.delenv("QA_READER", raising=False)
+    monkeypatch.delenv("QA_READER_HEAD", raising=False)
     assert Assistant(retriever).extractor.reader is None
-    assert Assistant(retriever, reader=True).extractor.reader is not None
-    monkeypatch.setenv("QA_READER", "1")
+    assert Assistant(retriever, reader_head=True).extractor.reader is not None
+    monkeypatch.setenv("QA_READER_HEAD", "1")
     assert Assistant(retriever).extractor.reader is not None
-    assert Assistant(retriever, reader=False).extractor.reader is None
+    assert Assistant(retriever, reader_head=False).extractor.reader is None
 
 
 # --------------------------------------------------------------------------- the assistant with the reader
@@ -262,7 +263,7 @@ def reading_assistant(news_index, encoder):
     from qa.assistant import Assistant
     from qa.retriever import Retriever
 
-    return Assistant(Retriever(Store.load(news_index), encoder), reader=True)
+    return Assistant(Retriever(Store.load(news_index), encoder), reader_head=True)
 
 
 @pytest.mark.slow

@@ -36,7 +36,7 @@ def answered(path: Path, limit: int | None) -> list[dict]:
     from ui.eval_command import build_assistant, eval_args
 
     eval_set = load_eval_set(path)
-    args = eval_args(no_short=True, reader=False)
+    args = eval_args(no_short=True, reader=False, reader_head=False)
     assistant, encoder, _ = build_assistant(args, eval_set)
     retriever, extractor = assistant.retriever, assistant.extractor
     out = []

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     from ui.eval_command import build_assistant, eval_args
 
     eval_set = load_eval_set(args.file)
-    assistant, encoder, _ = build_assistant(eval_args(no_short=True, reader=False), eval_set)
+    assistant, encoder, _ = build_assistant(eval_args(no_short=True, reader=False, reader_head=False), eval_set)
     retriever, extractor, store = assistant.retriever, assistant.extractor, assistant.retriever.store
     out = args.out or qa_home() / "ranker" / f"{args.file.stem}.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,7 @@ def collect(path: Path, depth: int) -> list[dict]:
     from ui.eval_command import build_assistant, eval_args
 
     eval_set = load_eval_set(path)
-    args = eval_args(reader=False)
+    args = eval_args(reader=False, reader_head=False)
     assistant, encoder, _ = build_assistant(args, eval_set)
     retriever, extractor = assistant.retriever, assistant.extractor
     out = []

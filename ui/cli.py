@@ -65,12 +65,18 @@ def _add_backend(p: argparse.ArgumentParser) -> None:
 
 
 def _add_reader(p: argparse.ArgumentParser) -> None:
-    from index.models.reader import READER_ENV
+    from index.models.reader import HEAD_ENV
+    from qa.reader import READER_ENV
 
     p.add_argument(
         "--reader", action=argparse.BooleanOptionalAction, default=None,
-        help="read the first sentences with the question (index/models/reader.py): sharper and short answers, "
-        f"~0.2 s more per question on two cores (default: ${READER_ENV}, else off)",
+        help="read the first sentences with the question (qa/reading: the answer's type, who does what), "
+        f"re-rank them and give typed short answers; --no-reader is the fast path (default: ${READER_ENV}, else on)",
+    )
+    p.add_argument(
+        "--reader-head", action=argparse.BooleanOptionalAction, default=None,
+        help="also read them with the reader's learned head (index/models/reader.py), ~35 ms a sentence on two "
+        f"cores (default: ${HEAD_ENV}, else off)",
     )
 
 
@@ -243,7 +249,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     check_k(args.k)  # reject bad input before loading anything
     clean_question(args.question)
-    assistant = Assistant.load(args.index, model=args.model, k=args.k, retrieval=args.retrieval, reader=args.reader)
+    assistant = Assistant.load(args.index, model=args.model, k=args.k, retrieval=args.retrieval, reader=args.reader,
+                               reader_head=args.reader_head)
     answer = assistant.ask(args.question)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -263,6 +270,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         share=args.share,
         reader=args.reader,
+        reader_head=args.reader_head,
     )
     return EXIT_OK
 

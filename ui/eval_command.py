@@ -17,7 +17,7 @@ def eval_args(**overrides) -> argparse.Namespace:
     :func:`build_assistant` reads, for scripts that evaluate without the command line."""
     defaults = dict(
         model=None, index=None, retrieval=DEFAULT_RETRIEVAL, fusion=None, lexical_weight=None, without_titles=False,
-        k=DEFAULT_K, threshold=None, no_short=False, reader=None, quiet=True,
+        k=DEFAULT_K, threshold=None, no_short=False, reader=None, reader_head=None, quiet=True,
     )
     return argparse.Namespace(**{**defaults, **overrides})
 
@@ -46,7 +46,8 @@ def build_assistant(args: argparse.Namespace, eval_set):
     encoder = CachedQueries(asker, cache)
     retriever = Retriever(store, encoder, retrieval=args.retrieval or DEFAULT_RETRIEVAL, fusion=fusion)
     assistant = Assistant(
-        retriever, k=args.k, threshold=args.threshold, reader=args.reader, short_answers=not args.no_short
+        retriever, k=args.k, threshold=args.threshold, reader=args.reader, short_answers=not args.no_short,
+        reader_head=args.reader_head,
     )
     return assistant, encoder, fusion
 
@@ -63,7 +64,8 @@ def run_eval_command(args: argparse.Namespace) -> int:
         "fusion": asdict(fusion),
         "sample": args.sample,
         "titles": assistant.retriever.manifest.chunking.settings.titles,
-        "reader": getattr(assistant.extractor.reader, "precision", None),
+        "reader": assistant.extractor.reading is not None,
+        "reader_head": getattr(assistant.extractor.reader, "precision", None),
     }
     with Progress(
         TextColumn("{task.description}"),

@@ -32,10 +32,10 @@ def index_is_missing(index_dir: Path) -> bool:
 
 def load_assistant(
     *, index_dir: str | Path, corpus_dir: str | Path | None = None, model: str | None = None,
-    reader: bool | None = None,
+    reader: bool | None = None, reader_head: bool | None = None,
 ) -> Assistant:
     """The assistant over ``index_dir`` (built from ``corpus_dir`` first if missing), warmed up;
-    ``reader`` as :class:`qa.assistant.Assistant` takes it."""
+    ``reader`` and ``reader_head`` as :class:`qa.assistant.Assistant` takes them."""
     from qa.assistant import Assistant
 
     index_dir = Path(index_dir)
@@ -45,11 +45,13 @@ def load_assistant(
 
         encoder = Encoder(model)
         build_missing_index(index_dir, Path(corpus_dir), encoder)
-        assistant = Assistant(Retriever(Store.load(index_dir), encoder), reader=reader)  # the model is loaded already
+        assistant = Assistant(  # the model is loaded already
+            Retriever(Store.load(index_dir), encoder), reader=reader, reader_head=reader_head
+        )
     else:
         print(f"Chargement de l’index {index_dir} et du modèle…", flush=True)
-        assistant = Assistant.load(index_dir, model=model, reader=reader)
-    assistant.ask(WARM_UP_QUESTION)  # the model's session is made now, not for the first reader
+        assistant = Assistant.load(index_dir, model=model, reader=reader, reader_head=reader_head)
+    assistant.ask(WARM_UP_QUESTION)  # the models' sessions (and spaCy) are made now, not for the first user
     return assistant
 
 
@@ -71,11 +73,13 @@ def serve(
     port: int = DEFAULT_PORT,
     share: bool = False,
     reader: bool | None = None,
+    reader_head: bool | None = None,
 ) -> None:
     """``qa serve``: build the index if missing, load the assistant, serve the web UI until Ctrl-C."""
     ui_import = threading.Thread(target=_import_quietly, args=("ui.app",), name="import-ui", daemon=True)
     ui_import.start()
-    assistant = load_assistant(index_dir=index_dir, corpus_dir=corpus_dir, model=model, reader=reader)
+    assistant = load_assistant(index_dir=index_dir, corpus_dir=corpus_dir, model=model, reader=reader,
+                               reader_head=reader_head)
     ui_import.join()
     from ui.app import serve_assistant  # an import that failed on the thread raises here, with its traceback
 

@@ -2,7 +2,7 @@
 
 The default model (:mod:`index.models.prepare`), its ONNX exports for the backend
 (``$QA_BACKEND`` or the default) and for that backend's questions, and the reader's export
-unless ``$QA_READER`` refuses the reader. Each is made once: when all are there, this only
+unless ``$QA_READER_HEAD`` refuses the reader's head. Each is made once: when all are there, this only
 checks their stamps.
 """
 
@@ -13,7 +13,7 @@ import sys
 
 from index.models.encoder import ONNX_PRECISION, QUERY_BACKEND, resolve_backend
 from index.models.onnx_export import ensure_export
-from index.models.reader import READER_ENV, ensure_reader_export, precision_from_env
+from index.models.reader import HEAD_ENV, ensure_reader_export, precision_from_env
 from index.models.resolve import env_flag, resolve_model
 
 
@@ -25,7 +25,7 @@ def prepare_all(*, backend: str | None = None, progress: bool = True) -> list[st
     if backend != "torch":
         for name in dict.fromkeys([backend, QUERY_BACKEND.get(backend, backend)]):  # its questions' model too
             paths.append(str(ensure_export(model, precision=ONNX_PRECISION[name], progress=progress)))
-    if env_flag(READER_ENV, default=True):
+    if env_flag(HEAD_ENV, default=True):
         paths.append(str(ensure_reader_export(model, precision=precision_from_env(), progress=progress)))
     return paths
 

@@ -30,7 +30,7 @@ from index.models.onnx_export import ensure_file, export_dir, say
 from index.models.onnx_runtime import cpu_count, make_session, pad_batch
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "data" / "reader-e5-small.npz"
-READER_ENV = "QA_READER"  # 1 / 0: read or not when answering (qa.reader); 0 also skips the export at install
+HEAD_ENV = "QA_READER_HEAD"  # 1 / 0: read with the head when answering (qa.reader); 0 skips its export at install
 PRECISION_ENV = "QA_READER_PRECISION"
 PRECISIONS = ("fp32", "mixed", "int8")
 DEFAULT_PRECISION = "fp32"  # int8 and mixed move the relevance logits (bench/README.md)
