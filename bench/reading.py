@@ -6,9 +6,13 @@
 For every PIAF dev question, the gold sentence is the one holding ``answer_start`` (``index.french.sentence_spans``
 on the context), the sentence before it is passed for pronouns. Compared, by question type (qui / où / quand /
 combien / quel / other), short-answer EM and F1 (``qa.metrics``) of (a) ``qa.short.short_answer`` on that sentence,
-(b) ``qa.reading.typed_answer`` alone (None scores 0) and (a+b) the typed answer, else (a). ``b_cov``: share of
-questions (b) answers; ``b_F1|ans`` and ``a_F1|ans``: both on those questions. ``none_gold`` / ``none_rand``: how
-often (b) finds nothing of the expected type in the gold sentence / in another sentence of the same context
+(b) ``qa.reading.typed_answer`` alone (None scores 0) and (a+b) the typed answer, else (a); ``s_F1``: (s)
+``qa.reading.slots.slot_answer`` alone on the questions expecting no type, ``s_cov`` how often it answers, and
+``abs_EM`` / ``abs_F1`` the chain the assistant uses, typed → slot → patterns. ``--fold 0|1``: only the questions
+of that fold (by context, ``tools/ranker_data.fold_of``: the slot rules were chosen on fold 0's failures).
+``b_cov``: share of questions (b) answers; ``b_F1|ans`` and ``a_F1|ans``: both on those questions.
+``none_gold`` / ``none_rand``: how often (b) finds nothing of the expected type in the gold sentence / in
+another sentence of the same context
 (seeded), over the questions expecting a type: rare on the gold sentence, frequent elsewhere is the abstention signal.
 
 Features: each one's mean on the gold sentence and on another sentence. Time: per question, cold caches, the
@@ -26,6 +30,7 @@ import random
 import subprocess
 import sys
 import time
+import zlib
 from collections import defaultdict
 
 import numpy as np
@@ -39,6 +44,7 @@ from qa.reading import nlp as reading_nlp
 from qa.reading.qtype import wh_phrase
 from qa.reading.question import _CACHE as QUESTION_CACHE
 from qa.reading.sentence import clear_cache
+from qa.reading.slots import slot_answer
 from qa.short import short_answer
 
 TYPES = ("qui", "où", "quand", "combien", "quel", "other")
@@ -83,8 +89,11 @@ def piaf_items(limit: int | None) -> list[dict]:
     data = json.loads((SHARED_EVAL / "piaf-v1.1-dev.json").read_text(encoding="utf-8"))
     rng = random.Random(0)
     items = []
+    paragraphs = 0
     for article in data["data"]:
         for paragraph in article["paragraphs"]:
+            fold = zlib.crc32(f"ctx-{paragraphs:04d}".encode()) % 2  # qa.evalsets' doc id, tools/ranker_data.fold_of
+            paragraphs += 1
             context = paragraph["context"]
             spans = sentence_spans(context)
             for qa in paragraph["qas"]:
@@ -104,6 +113,7 @@ def piaf_items(limit: int | None) -> list[dict]:
                         "spans": spans,
                         "gold": gold,
                         "other": rng.choice(others) if others else None,
+                        "fold": fold,
                     }
                 )
     return items[:limit] if limit else items
@@ -132,6 +142,9 @@ def piaf(name: str, items: list[dict]) -> dict[str, dict[str, list[float]]]:
         typed = typed_answer(q, analyses[0])
         typed_text = typed.text if typed else ""
         combined = typed_text or pattern_text
+        slot = slot_answer(q, analyses[0]) if q.expected is None else None
+        slot_text = slot.text if slot else ""
+        chain = typed_text or slot_text or pattern_text
         refs = item["refs"]
         for key in (bucket(item["question"]), "all"):
             row = rows[key]
@@ -141,6 +154,11 @@ def piaf(name: str, items: list[dict]) -> dict[str, dict[str, list[float]]]:
             row["ab_EM"].append(exact_match(combined, refs))
             row["ab_F1"].append(f1_score(combined, refs))
             row["b_cov"].append(float(typed is not None))
+            row["abs_EM"].append(exact_match(chain, refs))
+            row["abs_F1"].append(f1_score(chain, refs))
+            if q.expected is None:
+                row["s_F1"].append(f1_score(slot_text, refs))
+                row["s_cov"].append(float(slot is not None))
             if typed is not None:
                 row["b_F1|ans"].append(f1_score(typed_text, refs))
                 row["a_F1|ans"].append(f1_score(pattern_text, refs))
@@ -153,6 +171,7 @@ def piaf(name: str, items: list[dict]) -> dict[str, dict[str, list[float]]]:
 
 def print_piaf(name: str, rows: dict[str, dict[str, list[float]]]) -> None:
     cols = ("a_EM", "a_F1", "b_F1", "ab_EM", "ab_F1", "b_cov", "b_F1|ans", "a_F1|ans", "none_gold", "none_rand")
+    cols += ("s_F1", "s_cov", "abs_EM", "abs_F1")
     print(f"\nPIAF dev, gold sentence — {name}")
     print(f"| type | n | {' | '.join(cols)} |")
     print("|---|---:|" + "---:|" * len(cols))
@@ -269,12 +288,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--models", default="fr_core_news_md,fr_core_news_sm")
     parser.add_argument("--limit", type=int, default=None, help="PIAF questions (default: all)")
     parser.add_argument("--timing", type=int, default=200, help="questions timed")
+    parser.add_argument("--fold", type=int, choices=(0, 1), default=None, help="PIAF questions of one fold only")
+    parser.add_argument("--piaf-only", action="store_true", help="the PIAF table only (no timing, features, news)")
     args = parser.parse_args(argv)
     items = piaf_items(args.limit)
+    if args.fold is not None:
+        items = [item for item in items if item["fold"] == args.fold]
     print(load_line(), f"PIAF dev: {len(items)} questions with a gold sentence")
     sentences = [item["context"][a:b] for item in items for a, b in item["spans"]]
     sentences = list(dict.fromkeys(sentences))
     for name in args.models.split(","):
+        if args.piaf_only:
+            print_piaf(name, piaf(name, items))
+            continue
         load = load_seconds(name)
         p50, p95 = pipe_speed(name, sentences)
         pipe = f"spaCy pipe (lemmatizer off) {p50:.2f} ms/sentence p50, {p95:.2f} p95"

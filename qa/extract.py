@@ -194,6 +194,7 @@ class Extractor:
         its reading features and typed short answer (a pronoun's antecedent may be in the sentence before)."""
         from qa.ranking import ranker_rows
         from qa.reading import analyze_question, analyze_sentences, reading_features, typed_answer
+        from qa.reading.slots import slot_answer
 
         top = ranked[: self.reading.depth]
         if not top:
@@ -210,6 +211,8 @@ class Extractor:
         read = []
         for c, sentence, reading, logit, before in zip(top, sentences, readings, logits, previous):
             typed = typed_answer(analysis, sentence)
+            if typed is None and analysis.expected is None:  # que, quel statut, pourquoi, comment: a phrase
+                typed = slot_answer(analysis, sentence)
             where = None if typed is None else (c.start if not typed.from_previous else None)
             if typed is not None and typed.from_previous and before is not None:
                 where = self.store.sentence(before).start

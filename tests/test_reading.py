@@ -413,3 +413,138 @@ def test_cached_and_validated(spacy_model):
         analyze_sentences([CORPUS_THANKS], previous=[None, None])
     with pytest.raises(ValueError, match="not one string"):
         analyze_sentences(CORPUS_THANKS)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- slot answers (questions expecting no type)
+
+OBTAIN = "Pyongyang veut obtenir des équipements militaires russes et des technologies sophistiquées."
+
+
+def _obtain_sentence() -> SentenceAnalysis:
+    pyongyang = _entity(OBTAIN, "Pyongyang", PLACE)
+    subject = Argument("Pyongyang", 0, 9, "Pyongyang", entity=pyongyang)
+    phrase = "des équipements militaires russes et des technologies sophistiquées"
+    at = OBTAIN.index(phrase)
+    obj = Argument(phrase, at, at + len(phrase), "équipements")
+    verb = Verb("obtenir", "obtenir", OBTAIN.index("obtenir"), OBTAIN.index("obtenir") + 7, subject=subject, object=obj)
+    return SentenceAnalysis(OBTAIN, entities=(pyongyang,), verbs=(verb,))
+
+
+def test_slot_answer_que_asks_the_object():
+    from qa.reading.slots import slot_answer
+
+    q = _question(
+        "Que veut obtenir Pyongyang ?", expected=None, wh="que", focus="obtenir", asked=OBJECT, subject="Pyongyang"
+    )
+    s = _obtain_sentence()
+    answer = slot_answer(q, s)
+    assert (answer.text, answer.how) == ("des équipements militaires russes et des technologies sophistiquées", "slot")
+    assert s.text[answer.start : answer.end] == answer.text
+    # « qu'est ce qui » (no hyphen) asks the subject, which the question names here: no answer from its own words
+    q = _question("Qu'est ce qui veut obtenir Pyongyang ?", expected=None, wh="que", focus="obtenir", asked=OBJECT)
+    assert slot_answer(q, s) is None
+    # a question expecting a type is typed_answer's
+    assert slot_answer(_question("Qui veut obtenir … ?", expected=PERSON, wh="qui", focus="obtenir"), s) is None
+
+
+def test_slot_answer_oblique_drops_its_preposition():
+    from qa.reading.slots import slot_answer
+
+    text = "À l'usine, les revendications sociales portent sur les salaires."
+    at = text.index("sur les salaires")
+    obl = Argument("sur les salaires", at, at + 16, "salaires", preposition="sur")
+    verb = Verb("porter", "portent", text.index("portent"), text.index("portent") + 7, obliques=(obl,))
+    q = _question(
+        "Sur quoi portent les revendications sociales ?",
+        expected=None,
+        wh="quoi",
+        focus="porter",
+        asked="oblique",
+        preposition="sur",
+    )
+    answer = slot_answer(q, SentenceAnalysis(text, verbs=(verb,)))
+    assert answer.text == "les salaires" and text[answer.start : answer.end] == answer.text
+
+
+def test_slot_answer_description_for_quel_noun():
+    from qa.reading.slots import slot_answer
+    from qa.reading.types import Description
+
+    text = "Le député Albert Le Bail est mort en 1952."
+    name = _entity(text, "Albert Le Bail", PERSON)
+    s = SentenceAnalysis(text, entities=(name,), descriptions=(Description(name, "Le député", 0, 9),))
+    q = _question(
+        "Quelle fonction politique occupait Albert Le Bail ?",
+        expected=None,
+        wh="quel",
+        head="fonction",
+        focus="occuper",
+        entities=(name,),
+    )
+    answer = slot_answer(q, s)
+    assert (answer.text, answer.how) == ("Le député", "description")
+    # « A quel projet X a participé ? » asks no description of X
+    q2 = _question(
+        "A quel projet Albert Le Bail a participé ?",
+        expected=None,
+        wh="quel",
+        head="projet",
+        focus="participer",
+        entities=(name,),
+    )
+    assert slot_answer(q2, s) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "wh", "focus", "text", "expected"),
+    [
+        (
+            "Pourquoi le lac fut-il creusé ?",
+            "pourquoi",
+            "creuser",
+            "Le lac fut creusé pour alimenter la ville en eau, en 1820.",
+            "pour alimenter la ville en eau",
+        ),
+        (
+            "Pourquoi les éditeurs vendent-ils des succès ?",
+            "pourquoi",
+            "vendre",
+            "Les éditeurs vendent des succès car ils assurent leur survie financière.",
+            "car ils assurent leur survie financière",
+        ),
+        (
+            "Comment les animaux vivent-ils mieux ?",
+            "comment",
+            "vivre",
+            "Les animaux vivent mieux en réduisant l'apport calorique.",
+            "en réduisant l'apport calorique",
+        ),
+        (
+            "Comment l'Australie a-t-elle réchappé de la crise ?",
+            "comment",
+            "réchapper",
+            "L'Australie a réchappé de la crise grâce à de bonnes politiques, dit-il.",
+            "grâce à de bonnes politiques",
+        ),
+        ("Comment s'appelle le derby ?", "comment", "appeler", "Le derby est joué par les clubs de Milan.", None),
+        ("Comment vivent-ils ?", "comment", "vivre", "Ils vivent par exemple à Paris.", None),
+    ],
+)
+def test_slot_answer_reason_and_manner(question, wh, focus, text, expected):
+    from qa.reading.slots import slot_answer
+
+    answer = slot_answer(_question(question, expected=None, wh=wh, focus=focus), SentenceAnalysis(text))
+    assert (answer.text if answer else None) == expected
+    if answer:
+        assert text[answer.start : answer.end] == answer.text and answer.how in ("reason", "manner")
+
+
+@pytest.mark.slow
+def test_slot_answer_real_model(spacy_model):
+    from qa.reading import analyze_question, analyze_sentences
+    from qa.reading.slots import slot_answer
+
+    [s] = analyze_sentences(["Depuis 1925, le Canada réclame la portion de l'Arctique située au nord."])
+    answer = slot_answer(analyze_question("Que réclame le Canada ?"), s)
+    assert answer is not None and answer.text.startswith("la portion de l'Arctique")
+    assert s.text[answer.start : answer.end] == answer.text

@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--removal", action="store_true", help="also ask every question with its context removed")
     args = parser.parse_args(argv)
 
-    from qa.calibration import expected_calibration_error
+    from dataclasses import asdict
+
+    from qa.calibration import expected_calibration_error, reliability_table
     from qa.evalsets import load_eval_set
     from qa.evaluate import calibration_outcomes, evaluate_item, summarize
     from qa.ranking import load_model
@@ -49,8 +51,8 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(evaluate_item(assistant, item, k=5, removed=True))
     encoder.save()
     confidences, correct = calibration_outcomes(results)
-    print(json.dumps({"metrics": summarize(results), "ece": expected_calibration_error(confidences, correct)},
-                     indent=2))
+    print(json.dumps({"metrics": summarize(results), "ece": expected_calibration_error(confidences, correct),
+                      "reliability": [asdict(b) for b in reliability_table(confidences, correct)]}, indent=2))
     return 0
 
 

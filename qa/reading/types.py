@@ -29,7 +29,7 @@ ACCEPTS: dict[str, frozenset[str]] = {
 
 SUBJECT, OBJECT, OBLIQUE, ATTRIBUTE = "subject", "object", "oblique", "attribute"
 ROLES = frozenset({SUBJECT, OBJECT, OBLIQUE, ATTRIBUTE})
-HOW = frozenset({"slot", "pronoun", "attribution", "description", "unit", "nearest"})
+HOW = frozenset({"slot", "pronoun", "attribution", "description", "unit", "nearest", "reason", "manner"})
 
 
 def _check_span(kind: str, text: str, start: int, end: int) -> None:
