@@ -548,3 +548,77 @@ def test_slot_answer_real_model(spacy_model):
     answer = slot_answer(analyze_question("Que réclame le Canada ?"), s)
     assert answer is not None and answer.text.startswith("la portion de l'Arctique")
     assert s.text[answer.start : answer.end] == answer.text
+
+
+# ---------------------------------------------------------------- place questions: the preposition, seats of power
+SHIPPED = "Les conteneurs ont été expédiés par la Maison Blanche de Najin vers Dunay en 2023."
+
+
+def _shipped_sentence() -> SentenceAnalysis:
+    najin, dunay = _entity(SHIPPED, "Najin", PLACE), _entity(SHIPPED, "Dunay", PLACE)
+    seat = _entity(SHIPPED, "Maison Blanche", PLACE)
+    date = _entity(SHIPPED, "2023", "DATE")
+    at = SHIPPED.index("expédiés")
+    obliques = (
+        Argument("en 2023", date.start - 3, date.end, "2023", preposition="en"),
+        Argument("de Najin", najin.start - 3, najin.end, "Najin", entity=najin, preposition="de"),
+        Argument("vers Dunay", dunay.start - 5, dunay.end, "Dunay", entity=dunay, preposition="vers"),
+    )
+    verbs = (Verb("expédier", "expédiés", at, at + 8, passive=True, obliques=obliques, main=True),)
+    return SentenceAnalysis(SHIPPED, entities=(seat, najin, date, dunay), verbs=verbs)
+
+
+@pytest.mark.parametrize(
+    ("question", "focus", "expected"),
+    [
+        ("Vers quel port les conteneurs ont-ils été expédiés ?", "expédier", "Dunay"),
+        ("D'où les conteneurs ont-ils été expédiés ?", "expédier", "Najin"),
+        ("Par quel port les conteneurs sont-ils partis ?", "partir", "Najin"),  # no focus verb: the candidates
+        ("Où les conteneurs ont-ils été expédiés ?", "expédier", "Dunay"),  # a locative, never « en 2023 »
+    ],
+)
+def test_place_after_the_questions_preposition(question, focus, expected):
+    q = _question(question, expected=PLACE, wh="où" if "où" in question.lower() else "quel", focus=focus)
+    answer = typed_answer(q, _shipped_sentence())
+    assert answer is not None and answer.text == expected
+    assert SHIPPED[answer.start : answer.end] == expected
+
+
+def test_place_helpers():
+    from qa.reading.places import governing, is_seat, normal_preposition, place_prepositions
+
+    text = "expédié par voie maritime depuis le port de Najin jusqu'à Dunay, au Kremlin"
+    assert governing(text, text.index("Najin")) == "depuis"
+    assert governing(text, text.index("Dunay")) == "jusqu"
+    assert governing(text, text.index("Kremlin")) == "à"
+    assert is_seat("le Kremlin") and is_seat("Maison Blanche") and not is_seat("Wonsan")
+    assert normal_preposition("d’") == "de" and normal_preposition("aux") == "à"
+    assert "vers" in place_prepositions("vers") and "de" not in place_prepositions(None)
+
+
+def test_where_never_a_seat_of_power_nor_a_date_phrase():
+    text = "En 2023, Lavrov a parlé à la Maison Blanche."
+    seat = _entity(text, "Maison Blanche", PLACE)
+    date = _entity(text, "2023", "DATE")
+    verb = Verb(
+        "parler",
+        "parlé",
+        text.index("parlé"),
+        text.index("parlé") + 5,
+        obliques=(
+            Argument("En 2023", 0, 7, "2023", preposition="en"),
+            Argument("à la Maison Blanche", seat.start - 5, seat.end, "Blanche", entity=seat, preposition="à"),
+        ),
+        main=True,
+    )
+    q = _question("Où Lavrov a-t-il parlé ?", expected=PLACE, wh="où", focus="parler")
+    assert typed_answer(q, SentenceAnalysis(text, entities=(date, seat), verbs=(verb,))) is None
+
+
+@pytest.mark.slow
+def test_place_preposition_real_model(spacy_model):
+    from qa.reading import analyze_question, analyze_sentences
+
+    [s] = analyze_sentences(["Le matériel a été expédié par voie maritime de Najin vers le port russe de Dunay."])
+    answer = typed_answer(analyze_question("Vers quel port russe le matériel a-t-il été expédié ?"), s)
+    assert answer is not None and answer.text == "Dunay"

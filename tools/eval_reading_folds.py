@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared/eval/piaf-v1.1-dev.json")
     parser.add_argument("--models", type=Path, default=ROOT / ".qa" / "ranker")
     parser.add_argument("--removal", action="store_true", help="also ask every question with its context removed")
+    parser.add_argument("--no-reader", action="store_true", help="the fast path instead, for the figures before")
     args = parser.parse_args(argv)
 
     from dataclasses import asdict
@@ -33,16 +34,18 @@ def main(argv: list[str] | None = None) -> int:
     from qa.evalsets import load_eval_set
     from qa.evaluate import calibration_outcomes, evaluate_item, summarize
     from qa.ranking import load_model
+    from qa.reading import expected_type
     from tools.ranker_data import fold_of
     from ui.eval_command import build_assistant, eval_args
 
     eval_set = load_eval_set(args.eval)
-    assistant, encoder, _ = build_assistant(eval_args(), eval_set)
+    assistant, encoder, _ = build_assistant(eval_args(reader=not args.no_reader), eval_set)
     results = []
     for fold in (0, 1):
-        model = load_model(args.models / f"reading-fold{fold}.json")
-        assistant.extractor.reading = model
-        assistant.extractor.threshold = model.threshold
+        if not args.no_reader:
+            model = load_model(args.models / f"reading-fold{fold}.json")
+            assistant.extractor.reading = model
+            assistant.extractor.threshold = model.threshold
         for item in eval_set.items:
             if fold_of(item.gold_docs) != fold:
                 continue
@@ -51,8 +54,12 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(evaluate_item(assistant, item, k=5, removed=True))
     encoder.save()
     confidences, correct = calibration_outcomes(results)
+    by_type = {}  # the metrics of each kind of question (qa.reading.expected_type; None: a description)
+    for kind in sorted({str(expected_type(r.question)) for r in results}):
+        by_type[kind] = summarize([r for r in results if str(expected_type(r.question)) == kind])
     print(json.dumps({"metrics": summarize(results), "ece": expected_calibration_error(confidences, correct),
-                      "reliability": [asdict(b) for b in reliability_table(confidences, correct)]}, indent=2))
+                      "reliability": [asdict(b) for b in reliability_table(confidences, correct)],
+                      "by_type": by_type}, indent=2))
     return 0
 
 

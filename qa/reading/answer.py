@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 
 from index.french import analyze
+from qa.reading.places import governing, is_seat, normal_preposition, place_prepositions
+from qa.reading.qtype import wh_phrase
 from qa.reading.rules import SPEECH_VERBS, unit_key
 from qa.reading.types import (
     ATTRIBUTE,
@@ -27,6 +29,7 @@ from qa.reading.types import (
     ORG,
     PERSON,
     PLACE,
+    RULE_TYPES,
     SUBJECT,
     Argument,
     Entity,
@@ -43,9 +46,6 @@ _PRONOUNS = frozenset(
     """qui que qu' qu’ dont lequel laquelle lesquels lesquelles ce c' c’ cela ceci ça celui celle ceux celles on
     je j' j’ tu nous vous il elle ils elles lui leur eux se s' s’ en y personne rien tout tous chacun aucun""".split()
 )
-_LOCATIVE = frozenset(
-    {"à", "au", "aux", "en", "dans", "sur", "sous", "chez", "vers", "près", "devant", "derrière", "entre"}
-)
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class Candidate:
     in_main: bool  # an argument of the sentence's main verb
     window_share: float  # share of the question's terms within _WINDOW characters
     distance: int  # characters to the nearest word of the question (the sentence's length when none)
+    governed: bool = False  # a place after the preposition the question asks for (« vers quel port » → vers X)
 
     @property
     def score(self) -> float:
@@ -72,6 +73,7 @@ class Candidate:
             + 1.0 * self.window_share
             - 0.3 * math.log1p(self.distance)
             + 0.5 * (self.entity.type == PERSON)
+            + 1.0 * self.governed
         )
 
 
@@ -146,23 +148,48 @@ def _description_answer(question: QuestionAnalysis, sentence: SentenceAnalysis) 
     return None
 
 
+def _wh_preposition(question: QuestionAnalysis) -> str | None:
+    """The preposition before the question word (« vers » in « Vers quel port », « de » in « D'où »)."""
+    phrase = wh_phrase(question.text)
+    return phrase.preposition if phrase else None
+
+
+def _place_question(question: QuestionAnalysis) -> bool:
+    return question.expected == PLACE and (question.wh == "où" or _wh_preposition(question) is not None)
+
+
 def _place_answer(question: QuestionAnalysis, sentence: SentenceAnalysis) -> TypedAnswer | None:
-    """« Où … ? »: the focus verb's place (« à Liévin »), named or not (« sur la commune de Vireux-Molhain »)."""
-    if question.expected != PLACE or question.wh != "où":
+    """« Où … ? », « Vers quel port … ? »: the focus verb's place after a preposition the question allows (« à
+    Liévin », « vers Dunay »), a named place first; for « où », else a short unnamed one (« sur la commune de
+    … »), the one after the verb first, never a date's or a number's phrase."""
+    if not _place_question(question):
         return None
-    for verb in _focus_verbs(question, sentence):
-        for arg in verb.obliques:
-            if arg.preposition not in _LOCATIVE or held_by_question(question, arg):
-                continue
-            inside = [
-                e
-                for e in sentence.entities
-                if e.type == PLACE and arg.start <= e.start and e.end <= arg.end and not held_by_question(question, e)
-            ]
-            if inside:
-                return TypedAnswer(inside[0].text, inside[0].start, inside[0].end, PLACE, "slot")
-            if len(arg.text.split()) <= _MAX_PHRASE_WORDS:
-                return TypedAnswer(arg.text, arg.start, arg.end, PLACE, "slot")
+    allowed = place_prepositions(_wh_preposition(question))
+    obliques = [
+        arg
+        for verb in _focus_verbs(question, sentence)
+        for arg in sorted(verb.obliques, key=lambda x: (x.start < verb.start, abs(x.start - verb.start)))
+        if normal_preposition(arg.preposition) in allowed and not held_by_question(question, arg)
+    ]
+    for arg in obliques:
+        inside = [
+            e
+            for e in sentence.entities
+            if e.type == PLACE
+            and arg.start <= e.start
+            and e.end <= arg.end
+            and not is_seat(e.text)
+            and not held_by_question(question, e)
+        ]
+        if inside:
+            return TypedAnswer(inside[0].text, inside[0].start, inside[0].end, PLACE, "slot")
+    if question.wh != "où":
+        return None
+    for arg in obliques:
+        dated = any(e.type in RULE_TYPES and arg.start <= e.start and e.end <= arg.end for e in sentence.entities)
+        seat = any(is_seat(e.text) and arg.start <= e.start and e.end <= arg.end for e in sentence.entities)
+        if not dated and not seat and len(arg.text.split()) <= _MAX_PHRASE_WORDS:
+            return TypedAnswer(arg.text, arg.start, arg.end, PLACE, "slot")
     return None
 
 
@@ -182,9 +209,11 @@ def candidates(question: QuestionAnalysis, sentence: SentenceAnalysis) -> list[C
     want_unit = unit_key(question.unit) if question.expected in (NUMBER, DURATION) else None
     main_args = [a for v in sentence.verbs if v.main for a in _args(v)]
     head = unit_key(question.head)
+    place = question.expected == PLACE
+    allowed = place_prepositions(_wh_preposition(question)) if place else frozenset()
     out = []
     for entity in sentence.entities:
-        if entity.type not in accepts or held_by_question(question, entity):
+        if entity.type not in accepts or held_by_question(question, entity) or (place and is_seat(entity.text)):
             continue
         a, b = entity.start, entity.end
         around = set(analyze(text[max(0, a - _WINDOW) : a] + " " + text[b : b + _WINDOW]))
@@ -200,6 +229,7 @@ def candidates(question: QuestionAnalysis, sentence: SentenceAnalysis) -> list[C
                 in_main=any(x.start <= a and b <= x.end for x in main_args),
                 window_share=share,
                 distance=nearest,
+                governed=place and governing(text, a) in allowed,
             )
         )
     return out
