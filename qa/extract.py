@@ -205,23 +205,26 @@ class Extractor:
             [self.store.sentence(c.row).text for c in top],
             previous=[None if r is None else self.store.sentence(r).text for r in previous],
         )
-        readings = [reading_features(analysis, s) for s in sentences]
+        answers = [typed_answer(analysis, s) for s in sentences]
+        readings = [reading_features(analysis, s, answer=a) for s, a in zip(sentences, answers)]
         plain = [c if c.extractor_score is None else replace(c, score=c.extractor_score) for c in top]
         logits = self.reading.ranker.logits(ranker_rows(plain, readings)).tolist()
         read = []
-        for c, sentence, reading, logit, before in zip(top, sentences, readings, logits, previous):
-            typed = typed_answer(analysis, sentence)
+        for c, sentence, reading, logit, before, typed in zip(top, sentences, readings, logits, previous, answers):
             if typed is None and analysis.expected is None:  # que, quel statut, pourquoi, comment: a phrase
                 typed = slot_answer(analysis, sentence)
-            where = None if typed is None else (c.start if not typed.from_previous else None)
-            if typed is not None and typed.from_previous and before is not None:
-                where = self.store.sentence(before).start
+            offset = None  # where the sentence holding the typed answer starts in the article
+            if typed is not None and not typed.from_previous:
+                offset = c.start
+            elif typed is not None and before is not None:
+                offset = self.store.sentence(before).start
+            found = offset is not None
             read.append(replace(
                 c, ranking=logit, reading=reading,
-                typed_start=None if where is None else where + typed.start,
-                typed_end=None if where is None else where + typed.end,
-                typed_kind=None if where is None else typed.type,
-                previous_start=where if typed is not None and typed.from_previous and where is not None else None,
+                typed_start=offset + typed.start if found else None,
+                typed_end=offset + typed.end if found else None,
+                typed_kind=typed.type if found else None,
+                previous_start=offset if found and typed.from_previous else None,
             ))
         read.sort(key=lambda c: (-c.ranking, c.row))
         return read + ranked[len(top) :]

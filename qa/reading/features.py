@@ -10,7 +10,7 @@ from __future__ import annotations
 from index.french import analyze
 from qa.reading.answer import candidates, held_by_question, typed_answer
 from qa.reading.rules import unit_key
-from qa.reading.types import NAMED_TYPES, OBLIQUE, Argument, QuestionAnalysis, SentenceAnalysis
+from qa.reading.types import NAMED_TYPES, OBLIQUE, Argument, QuestionAnalysis, SentenceAnalysis, TypedAnswer
 
 MAX_CANDIDATES = 5
 
@@ -51,8 +51,14 @@ def _same(named: str | None, arg: Argument | None) -> bool | None:
     return terms[-1] in words
 
 
-def reading_features(question: QuestionAnalysis, sentence: SentenceAnalysis) -> dict[str, float]:
-    """The :data:`FEATURES` of ``sentence`` as an answer to ``question``."""
+_FIND = object()  # reading_features finds the typed answer itself
+
+
+def reading_features(
+    question: QuestionAnalysis, sentence: SentenceAnalysis, *, answer: TypedAnswer | None | object = _FIND
+) -> dict[str, float]:
+    """The :data:`FEATURES` of ``sentence`` as an answer to ``question``; ``answer``: its
+    :func:`~qa.reading.answer.typed_answer` when the caller has it already."""
     accepts = question.accepts
     typed = sentence.of_type(accepts) if accepts else ()
     fresh = [e for e in typed if not held_by_question(question, e)]
@@ -75,7 +81,8 @@ def reading_features(question: QuestionAnalysis, sentence: SentenceAnalysis) -> 
     resolved_terms = {
         t for v in sentence.verbs if v.subject and v.subject.resolved for t in analyze(v.subject.resolved.text)
     }
-    answer = typed_answer(question, sentence)
+    if answer is _FIND:
+        answer = typed_answer(question, sentence)
     window = 0.0
     if answer is not None and not answer.from_previous and question.terms:
         text = sentence.text
