@@ -16,6 +16,8 @@ Every sentence that overlaps a retrieved passage is scored with a weighted sum o
   Measured as how much the sentence's similarity drops when the verb is left out of the
   question (occlusion), capped; only the verb of « qui » questions is occluded (occluding every
   content word measured worse, see bench/README.md).
+With reading (:meth:`Extractor._read_closely`, on by default) the first sentences are then analysed
+(:mod:`qa.reading`), re-ordered by a learned ranker and given a typed short answer (:mod:`qa.ranking`).
 The best sentence is returned verbatim with its article offsets, joined with a neighbour
 when the neighbour holds question terms that it lacks. Its score is mapped to a confidence
 (:mod:`qa.calibration`); below the threshold the extractor abstains. Near-identical
@@ -291,10 +293,10 @@ class Extractor:
     def span(self, question: str, candidates: list[Candidate]) -> AnswerSpan | None:
         """The best candidate as an answer span with its confidence, whatever the threshold (None: no sentence).
 
-        The confidence measures the extractor's evidence, the best score before the reader: the
-        reader's relevance is trained listwise (which sentence of this question answers), so it ranks
-        sentences but says nothing of whether any does; with or without the reader, the same
-        questions are abstained on."""
+        With reading, the confidence is the reading model's probability that the answer is right
+        (:mod:`qa.ranking`: the sentence's extractor score and whether it holds an answer of the type
+        asked); without, the calibration of the best extractor score. The head's relevance never enters
+        it: trained listwise (which sentence of this question answers), it says nothing of whether any does."""
         if not candidates:
             return None
         top = candidates[0]
