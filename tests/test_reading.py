@@ -216,8 +216,9 @@ def _question(text: str, **kw) -> QuestionAnalysis:
     return QuestionAnalysis(text, terms=frozenset(analyze(text)), **kw)
 
 
-def test_subject_through_the_pronoun():
-    q = _question(
+def _who_thanked() -> QuestionAnalysis:
+    """« Qui a remercié Pyongyang ? » as the question analysis reads it."""
+    return _question(
         "Qui a remercié Pyongyang ?",
         expected=PERSON,
         wh="qui",
@@ -226,6 +227,10 @@ def test_subject_through_the_pronoun():
         object="Pyongyang",
         entities=(Entity("Pyongyang", 15, 24, PLACE),),
     )
+
+
+def test_subject_through_the_pronoun():
+    q = _who_thanked()
     answer = typed_answer(q, _thanks_sentence())
     assert (answer.text, answer.how, answer.from_previous) == ("Lavrov", "pronoun", True)
     assert PREVIOUS[answer.start : answer.end] == "Lavrov"
@@ -275,15 +280,7 @@ def test_no_expected_type_no_typed_answer():
 
 
 def test_features_names_and_ranges():
-    q = _question(
-        "Qui a remercié Pyongyang ?",
-        expected=PERSON,
-        wh="qui",
-        focus="remercier",
-        asked=SUBJECT,
-        object="Pyongyang",
-        entities=(Entity("Pyongyang", 15, 24, PLACE),),
-    )
+    q = _who_thanked()
     features = reading_features(q, _thanks_sentence())
     assert list(features) == list(FEATURES)
     assert all(0.0 <= v <= 1.0 for k, v in features.items() if k != "type_candidates")
