@@ -9,7 +9,7 @@ combien / quel / other), short-answer EM and F1 (``qa.metrics``) of (a) ``qa.sho
 (b) ``qa.reading.typed_answer`` alone (None scores 0) and (a+b) the typed answer, else (a); ``s_F1``: (s)
 ``qa.reading.slots.slot_answer`` alone on the questions expecting no type, ``s_cov`` how often it answers, and
 ``abs_EM`` / ``abs_F1`` the chain the assistant uses, typed → slot → patterns. ``--fold 0|1``: only the questions
-of that fold (by context, ``tools/ranker_data.fold_of``: the slot rules were chosen on fold 0's failures).
+of that fold (by context, ``qa.evalsets.fold_of``: the slot rules were chosen on fold 0's failures).
 ``b_cov``: share of questions (b) answers; ``b_F1|ans`` and ``a_F1|ans``: both on those questions.
 ``none_gold`` / ``none_rand``: how often (b) finds nothing of the expected type in the gold sentence / in
 another sentence of the same context
@@ -30,7 +30,6 @@ import random
 import subprocess
 import sys
 import time
-import zlib
 from collections import defaultdict
 
 import numpy as np
@@ -38,6 +37,7 @@ from common import NEWS_QUESTIONS, ROOT, SHARED_EVAL, load_line
 
 from index.article import load_corpus
 from index.french import sentence_spans
+from qa.evalsets import fold_of
 from qa.metrics import exact_match, f1_score
 from qa.reading import analyze_question, analyze_sentences, reading_features, typed_answer
 from qa.reading import nlp as reading_nlp
@@ -92,7 +92,7 @@ def piaf_items(limit: int | None) -> list[dict]:
     paragraphs = 0
     for article in data["data"]:
         for paragraph in article["paragraphs"]:
-            fold = zlib.crc32(f"ctx-{paragraphs:04d}".encode()) % 2  # qa.evalsets' doc id, tools/ranker_data.fold_of
+            fold = fold_of([f"ctx-{paragraphs:04d}"])  # qa.evalsets' doc id of the context
             paragraphs += 1
             context = paragraph["context"]
             spans = sentence_spans(context)

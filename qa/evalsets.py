@@ -11,10 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.article import Article
+
+
+def fold_of(gold_docs) -> int:
+    """0 or 1 from the articles a question's answer is in: the one split by article that every fitting tool
+    uses (tools/fit_short.py, tools/train_reader.py, tools/fit_reading.py), so their figures are out of fold."""
+    return zlib.crc32("|".join(sorted(gold_docs)).encode()) % 2
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,11 @@ class EvalItem:
     @property
     def answerable(self) -> bool:
         return bool(self.answers)
+
+    @property
+    def fold(self) -> int:
+        """0 or 1: the half of a two-fold split by article the question falls in (:func:`fold_of`)."""
+        return fold_of(self.gold_docs)
 
     @property
     def group(self) -> str:

@@ -23,7 +23,7 @@ from index.settings import default_index_dir
 from index.store import Store
 from qa.fusion import FusionSettings, fuse
 from qa.question import clean_question
-from qa.settings import DEFAULT_K, DEFAULT_RETRIEVAL, MAX_K, RETRIEVALS
+from qa.settings import DEFAULT_K, DEFAULT_RETRIEVAL, RETRIEVALS, check_k
 from qa.types import Passage
 
 if TYPE_CHECKING:
@@ -122,8 +122,7 @@ class Retriever:
         ``exclude_docs`` leaves articles out as if they were not indexed (the evaluation's
         unanswerable-by-removal questions; BM25's IDF still counts them).
         """
-        if not 1 <= k <= MAX_K:
-            raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
+        check_k(k)
         question = clean_question(question)
         vector = self.encoder.encode_queries([question])[0]
         pool = min(len(self.store), max(k * 4, POOL))

@@ -122,3 +122,12 @@ def test_eval_args_are_the_command_s_defaults():
     parsed = vars(build_parser().parse_args(["eval", "questions.jsonl", "--quiet"]))
     for name, value in vars(eval_args()).items():
         assert parsed[name] == value, name
+
+
+def test_a_question_falls_in_the_fold_of_its_articles_whatever_their_order():
+    from qa.evalsets import EvalItem, fold_of
+
+    assert {fold_of(["ctx-0001"]), fold_of(["ctx-0002"]), fold_of(["ctx-0003"])} <= {0, 1}
+    assert fold_of(["b", "a"]) == fold_of(["a", "b"])
+    item = EvalItem(id="q", question="Qui ?", answers=("x",), gold_docs=("b", "a"))
+    assert item.fold == fold_of(["a", "b"])

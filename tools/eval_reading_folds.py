@@ -35,7 +35,6 @@ def main(argv: list[str] | None = None) -> int:
     from qa.evaluate import calibration_outcomes, evaluate_item, summarize
     from qa.ranking import load_model
     from qa.reading import expected_type
-    from tools.ranker_data import fold_of
     from ui.eval_command import build_assistant, eval_args
 
     eval_set = load_eval_set(args.eval)
@@ -47,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             assistant.extractor.reading = model
             assistant.extractor.threshold = model.threshold
         for item in eval_set.items:
-            if fold_of(item.gold_docs) != fold:
+            if item.fold != fold:
                 continue
             results.append(evaluate_item(assistant, item, k=5))
             if args.removal and item.answerable:

@@ -95,12 +95,6 @@ def confidence_data(questions: list[dict], rankers: dict[int, object]):
     return np.asarray(rows), np.asarray(labels), np.asarray(removed), np.asarray(folds)
 
 
-def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
-    idx = np.clip((p * bins).astype(int), 0, bins - 1)
-    return float(sum(abs(p[idx == b].mean() - y[idx == b].mean()) * (idx == b).sum()
-                     for b in range(bins) if (idx == b).any()) / len(p))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT / ".qa" / "ranker" / "piaf-v1.1-dev.jsonl")
@@ -111,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                              "tools/eval_reading_folds.py)")
     args = parser.parse_args(argv)
 
+    from qa.calibration import expected_calibration_error, pick_threshold
     from qa.ranking import CONFIDENCE_FEATURES, DATA_FILE, ReadingModel, ranker_names
 
     questions = read_all(args.data)
@@ -135,11 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     for fold in (0, 1):
         model = fit_linear(cx[cfolds != fold], cy[cfolds != fold], CONFIDENCE_FEATURES, c=10.0)
         p[cfolds == fold] = model.probabilities(cx[cfolds == fold])
-    answerable_p = np.sort(p[~removed])
-    threshold = float(answerable_p[int(MAX_ANSWERABLE_ABSTAINED * len(answerable_p))])
+    threshold = pick_threshold(p[~removed].tolist(), p[removed].tolist(),
+                               max_answerable_abstained=MAX_ANSWERABLE_ABSTAINED)
     print(f"confidence (2 folds): threshold {threshold:.4f}; answerable abstained "
           f"{np.mean(p[~removed] < threshold):.4f}, context removed abstained {np.mean(p[removed] < threshold):.4f}; "
-          f"held-out ECE {ece(p, cy):.4f} ({len(cy)} answers)")
+          f"held-out ECE {expected_calibration_error(p.tolist(), cy.tolist()):.4f} ({len(cy)} answers)")
     if args.fold_models:
         args.fold_models.mkdir(parents=True, exist_ok=True)
         for fold in (0, 1):

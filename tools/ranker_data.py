@@ -16,17 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DEPTH = 10  # candidate sentences kept per question
-
-
-def fold_of(gold_docs) -> int:
-    return zlib.crc32("|".join(sorted(gold_docs)).encode()) % 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                     })
                 fh.write(json.dumps({
                     "id": item.id, "question": retrieval.question, "answers": list(item.answers),
-                    "removed": removed, "fold": fold_of(item.gold_docs), "candidates": rows,
+                    "removed": removed, "fold": item.fold, "candidates": rows,
                 }, ensure_ascii=False) + "\n")
             if n % 200 == 0:
                 print(f"{n}/{len(items)}", file=sys.stderr, flush=True)
